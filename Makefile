@@ -1,0 +1,40 @@
+# The README's commands. Every target installs what it needs first, so a fresh clone needs nothing else.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOME_DIR ?= .sandbox
+export PYTHONUNBUFFERED := 1
+
+.PHONY: install demo test lab bench sandbox-up sandbox-down clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name ccr-runbooks --display-name "ccr-runbooks (Python 3)" > /dev/null
+	touch $(STAMP)
+
+sandbox-up: install
+	$(PY) -m es_sandbox --home $(HOME_DIR) up
+
+sandbox-down:
+	test ! -x $(PY) || $(PY) -m es_sandbox --home $(HOME_DIR) down
+
+demo: install
+	$(PY) -m runbook_lib demo --home $(HOME_DIR)
+
+test: install
+	$(PY) -m pytest -q
+
+lab: sandbox-up
+	$(VENV)/bin/jupyter lab notebooks/
+
+bench: install
+	$(PY) -m bench
+
+clean: sandbox-down
+	rm -rf $(HOME_DIR) runs

@@ -1,0 +1,193 @@
+"""The HTTP front of a practice cluster: Elasticsearch's headers, media types and error bodies.
+
+Every response carries `X-elastic-product: Elasticsearch` (from 7.14 on, as the official clients
+require). The `compatible-with` media types are honoured as an 8.x server honours them: versions 7
+and 8 are accepted, a 9.x client is refused with Elasticsearch's `media_type_header_exception`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import socket
+import threading
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+from . import errors
+from .rest import MethodNotAllowed, NoHandler, RestRequest, RestResponse, check_unrecognized, filter_path
+
+if TYPE_CHECKING:
+    from .cluster import Cluster
+
+log = logging.getLogger(__name__)
+
+_VND = re.compile(r"application/vnd\.elasticsearch\+(json|x-ndjson|yaml|cbor|smile)\s*;\s*compatible-with\s*=\s*(\d+)", re.I)
+_ACCEPTED_TYPES = re.compile(r"^(application/(json|x-ndjson|vnd\.elasticsearch\+(json|x-ndjson))|\*/\*|application/\*)", re.I)
+
+
+def _compat_version(header: str | None) -> int | None:
+    if not header:
+        return None
+    match = _VND.search(header)
+    return int(match.group(2)) if match else None
+
+
+def negotiate(request: RestRequest, major: int) -> int | None:
+    """Returns the requested compatible version, or raises Elasticsearch's media-type error."""
+    accept = request.headers.get("accept")
+    content_type = request.headers.get("content-type")
+    accept_version = _compat_version(accept)
+    content_version = _compat_version(content_type)
+    allowed = (major, major - 1)
+
+    def refuse(reason: str) -> errors.EsError:
+        return errors.EsError(
+            400,
+            "media_type_header_exception",
+            "Invalid media-type value on headers [Content-Type, Accept]",
+            caused_by=errors.status(400, reason),
+        )
+
+    if accept_version is not None and accept_version not in allowed:
+        raise refuse(
+            f"Accept version must be either version {major} or {major - 1}, but found {accept_version}. Accept={accept}"
+        )
+    if request.has_body and content_version is not None:
+        if content_version not in allowed:
+            raise refuse(
+                f"Content-Type version must be either version {major} or {major - 1}, but found {content_version}. Content-Type={content_type}"
+            )
+        if accept_version is not None and accept_version != content_version:
+            raise refuse(
+                "A compatible version is required on both Content-Type and Accept headers if either one has "
+                "requested a compatible version and the compatible versions must match. "
+                f"Accept={accept}, Content-Type={content_type}"
+            )
+        if accept_version is None and accept and _VND.search(accept or "") is None and "json" in accept.lower():
+            raise refuse(
+                "A compatible version is required on both Content-Type and Accept headers if either one has "
+                f"requested a compatible version. Accept={accept}, Content-Type={content_type}"
+            )
+    if request.has_body and content_type and not _ACCEPTED_TYPES.match(content_type.strip()):
+        raise _ContentTypeRefused(content_type)
+    return accept_version or content_version
+
+
+class _ContentTypeRefused(Exception):
+    def __init__(self, content_type: str) -> None:
+        self.response = RestResponse(
+            406, {"error": f"Content-Type header [{content_type}] is not supported", "status": 406}
+        )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: "SandboxHTTPServer"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # Elasticsearch sends neither a Server nor a Date header.
+        self.send_response_only(code, message)
+
+    def _serve(self) -> None:
+        cluster = self.server.cluster
+        length = int(self.headers.get("Content-Length") or 0)
+        max_length = cluster.config.http_max_content_length
+        if length > max_length:
+            # Elasticsearch answers 413 with no body and closes the connection.
+            self.send_response(413)
+            self.send_header("Content-Length", "0")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            return
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        request = RestRequest.parse(self.command, self.path, headers, body)
+        response = cluster.dispatch(request)
+        self._write(request, response)
+
+    def _write(self, request: RestRequest, response: RestResponse) -> None:
+        payload, content_type = render(request, response)
+        self.send_response(response.status)
+        self.send_header("X-elastic-product", "Elasticsearch")
+        if request.opaque_id:
+            self.send_header("X-Opaque-Id", request.opaque_id)
+        for key, value in response.headers.items():
+            self.send_header(key, value)
+        if payload is not None:
+            self.send_header("content-type", content_type)
+        self.send_header("content-length", str(len(payload or b"")))
+        self.end_headers()
+        if request.method != "HEAD" and payload:
+            self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _serve
+
+
+def render(request: RestRequest, response: RestResponse) -> tuple[bytes | None, str]:
+    body = response.body
+    if body is None:
+        return None, ""
+    if isinstance(body, bytes):
+        return body, response.content_type or "application/octet-stream"
+    if isinstance(body, str):
+        return body.encode(), response.content_type or "text/plain; charset=UTF-8"
+    if "filter_path" in request.params:
+        body = filter_path(body, request.params["filter_path"])
+    pretty = request.params.get("pretty") not in (None, "false")
+    text = json.dumps(body, indent=2 if pretty else None, separators=(",", " : ") if pretty else (",", ":"), ensure_ascii=False)
+    if pretty:
+        text += "\n"
+    compat = getattr(request, "compat_version", None)
+    content_type = response.content_type or (
+        f"application/vnd.elasticsearch+json;compatible-with={compat}" if compat else "application/json"
+    )
+    return text.encode("utf-8"), content_type
+
+
+class SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], cluster: "Cluster") -> None:
+        self.cluster = cluster
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().server_bind()
+
+
+def handle(cluster: "Cluster", request: RestRequest) -> RestResponse:
+    """Authenticate, negotiate, route, run the handler and map its failure to Elasticsearch's body."""
+    try:
+        request.compat_version = negotiate(request, cluster.version.major)  # type: ignore[attr-defined]
+        request.principal = cluster.security.authenticate(request)
+        route, path_params = cluster.router.resolve(request)
+        request.path_params = path_params
+        check_unrecognized(request, route.params)
+        result = route.handler(request)
+        if isinstance(result, RestResponse):
+            return result
+        return RestResponse(200, result)
+    except errors.EsError as exc:
+        return RestResponse(exc.status, exc.body(), headers=dict(exc.headers))
+    except (MethodNotAllowed, NoHandler, _ContentTypeRefused) as exc:
+        return exc.response
+    except Exception as exc:  # a bug of ours: answer as Elasticsearch would for an internal failure
+        log.error("unhandled error for %s %s\n%s", request.method, request.path, traceback.format_exc())
+        failure = errors.EsError(500, "es_sandbox_internal_error", f"{type(exc).__name__}: {exc}")
+        return RestResponse(500, failure.body())
+
+
+def serve_forever_in_thread(server: SandboxHTTPServer, name: str) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    return thread

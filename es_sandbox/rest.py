@@ -1,0 +1,248 @@
+"""Requests, responses and routing, as Elasticsearch's REST layer has them.
+
+Routing prefers literal path segments over placeholders (Elasticsearch's path trie does), a path that
+matches with another method answers 405, and an unknown path answers 400 with a plain string error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from . import errors
+
+# Parameters every endpoint accepts (the REST layer consumes them before the handler).
+COMMON_PARAMS = frozenset({"pretty", "human", "error_trace", "filter_path", "format", "source", "source_content_type"})
+
+
+@dataclass
+class RestRequest:
+    method: str
+    raw_path: str
+    path: str
+    params: dict[str, str]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    path_params: dict[str, str] = field(default_factory=dict)
+    principal: Any = None
+    opaque_id: str | None = None
+    consumed: set[str] = field(default_factory=set)
+
+    @classmethod
+    def parse(cls, method: str, target: str, headers: dict[str, str], body: bytes) -> "RestRequest":
+        split = urllib.parse.urlsplit(target)
+        params: dict[str, str] = {}
+        for key, value in urllib.parse.parse_qsl(split.query, keep_blank_values=True):
+            params[key] = value
+        path = urllib.parse.unquote(split.path) or "/"
+        return cls(method, target, path, params, headers, body, opaque_id=headers.get("x-opaque-id"))
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        self.consumed.add(name)
+        return self.params.get(name, default)
+
+    def bool_param(self, name: str, default: bool = False) -> bool:
+        value = self.param(name)
+        if value is None:
+            return default
+        if value in ("", "true"):
+            return True
+        if value == "false":
+            return False
+        raise errors.illegal_argument(
+            f"Failed to parse value [{value}] as only [true] or [false] are allowed."
+        )
+
+    def int_param(self, name: str, default: int | None = None) -> int | None:
+        value = self.param(name)
+        if value is None or value == "":
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise errors.illegal_argument(
+                f"Failed to parse int parameter [{name}] with value [{value}]"
+            ) from None
+
+    @property
+    def has_body(self) -> bool:
+        return len(self.body) > 0 or "source" in self.params
+
+    def json(self, required: bool = False) -> Any:
+        raw = self.body
+        if not raw and "source" in self.params:
+            raw = self.params["source"].encode()
+        if not raw.strip():
+            if required:
+                raise errors.EsError(400, "parse_exception", "request body is required")
+            return None
+        return parse_json(raw)
+
+    def ndjson(self) -> list[tuple[int, Any]]:
+        lines = []
+        for number, line in enumerate(self.body.split(b"\n"), start=1):
+            if line.strip():
+                lines.append((number, parse_json(line)))
+        return lines
+
+
+def parse_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise errors.EsError(400, "not_x_content_exception",
+                             "Compressor detection can only be called on some xcontent bytes or compressed xcontent bytes") from None
+    except json.JSONDecodeError as exc:
+        text = raw.decode("utf-8", "replace").lstrip()
+        if text and text[0] not in "{[\"0123456789-tfn":
+            raise errors.EsError(
+                400,
+                "not_x_content_exception",
+                "Compressor detection can only be called on some xcontent bytes or compressed xcontent bytes",
+            ) from None
+        raise errors.EsError(
+            400,
+            "x_content_parse_exception",
+            f"[{exc.lineno}:{exc.colno}] Unexpected character or end of input: {exc.msg}",
+        ) from None
+
+
+@dataclass
+class RestResponse:
+    status: int = 200
+    body: Any = None  # dict/list -> JSON, str -> text/plain, None -> empty
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str | None = None
+
+
+Handler = Callable[[RestRequest], RestResponse | dict | list | str | None]
+
+
+@dataclass
+class Route:
+    method: str
+    segments: tuple[str, ...]
+    handler: Handler
+    params: frozenset[str] | None  # None: any parameter accepted
+
+    def match(self, parts: list[str]) -> dict[str, str] | None:
+        if len(parts) != len(self.segments):
+            return None
+        found: dict[str, str] = {}
+        for pattern, part in zip(self.segments, parts):
+            if pattern.startswith("{"):
+                if not part:
+                    return None
+                found[pattern[1:-1]] = part
+            elif pattern != part:
+                return None
+        return found
+
+    def specificity(self) -> tuple[int, ...]:
+        return tuple(0 if s.startswith("{") else 1 for s in self.segments)
+
+
+class Router:
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def add(self, methods: str | Iterable[str], path: str, handler: Handler, params: Iterable[str] | None = None) -> None:
+        segments = tuple(s for s in path.strip("/").split("/") if s) if path != "/" else ()
+        for method in [methods] if isinstance(methods, str) else methods:
+            self.routes.append(Route(method, segments, handler, frozenset(params) if params is not None else None))
+
+    def route(self, methods: str | Iterable[str], path: str, params: Iterable[str] | None = None):
+        def register(handler: Handler) -> Handler:
+            self.add(methods, path, handler, params)
+            return handler
+
+        return register
+
+    def resolve(self, request: RestRequest) -> tuple[Route, dict[str, str]]:
+        parts = [p for p in request.path.strip("/").split("/")] if request.path.strip("/") else []
+        candidates = [(r, m) for r in self.routes if (m := r.match(parts)) is not None]
+        method = "GET" if request.method == "HEAD" else request.method
+        same = [(r, m) for r, m in candidates if r.method == request.method or (r.method == method and request.method == "HEAD")]
+        if same:
+            route, found = max(same, key=lambda rm: rm[0].specificity())
+            return route, found
+        if candidates:
+            allowed = sorted({r.method for r, _ in candidates} | ({"HEAD"} if any(r.method == "GET" for r, _ in candidates) else set()))
+            raise MethodNotAllowed(request, allowed)
+        raise NoHandler(request)
+
+
+class MethodNotAllowed(Exception):
+    def __init__(self, request: RestRequest, allowed: list[str]) -> None:
+        self.response = RestResponse(
+            405,
+            {
+                "error": f"Incorrect HTTP method for uri [{request.raw_path}] and method [{request.method}], allowed: [{', '.join(allowed)}]",
+                "status": 405,
+            },
+            headers={"Allow": ",".join(allowed)},
+        )
+
+
+class NoHandler(Exception):
+    def __init__(self, request: RestRequest) -> None:
+        self.response = RestResponse(
+            400,
+            {"error": f"no handler found for uri [{request.raw_path}] and method [{request.method}]", "status": 400},
+        )
+
+
+def check_unrecognized(request: RestRequest, accepted: frozenset[str] | None) -> None:
+    if accepted is None:
+        return
+    unknown = sorted(k for k in request.params if k not in accepted and k not in COMMON_PARAMS)
+    if not unknown:
+        return
+    which = "parameter" if len(unknown) == 1 else "parameters"
+    raise errors.illegal_argument(
+        f"request [{request.path}] contains unrecognized {which}: [{'], ['.join(unknown)}]"
+    )
+
+
+def filter_path(body: Any, spec: str) -> Any:
+    """`filter_path=hits.hits._id,took`: keep only the named paths (with `*` and `**` wildcards)."""
+    patterns = [p.split(".") for p in spec.split(",") if p]
+
+    def keep(node: Any, pats: list[list[str]]) -> Any:
+        if isinstance(node, list):
+            kept = [keep(item, pats) for item in node]
+            return [k for k in kept if k is not _DROP]
+        if not isinstance(node, dict):
+            return node if any(len(p) == 0 for p in pats) else _DROP
+        out = {}
+        for key, value in node.items():
+            sub: list[list[str]] = []
+            whole = False
+            for p in pats:
+                if not p:
+                    whole = True
+                    continue
+                if p[0] == "**":
+                    sub.append(p)
+                    sub.append(p[1:])
+                elif re.fullmatch(p[0].replace("*", ".*"), key):
+                    if len(p) == 1:
+                        whole = True
+                    else:
+                        sub.append(p[1:])
+            if whole:
+                out[key] = value
+            elif sub:
+                kept = keep(value, sub)
+                if kept is not _DROP and kept != {} and kept != []:
+                    out[key] = kept
+        return out if out else _DROP
+
+    result = keep(body, patterns)
+    return {} if result is _DROP else result
+
+
+_DROP = object()
