@@ -24,7 +24,10 @@ sandbox-up: install
 sandbox-down:
 	test ! -x $(PY) || $(PY) -m es_sandbox --home $(HOME_DIR) down
 
+# Fresh practice clusters every time, so the demo starts from the guide's empty clusters.
 demo: install
+	test ! -f $(HOME_DIR)/clusters.json || $(PY) -m es_sandbox --home $(HOME_DIR) down --wipe
+	$(PY) -m es_sandbox --home $(HOME_DIR) up
 	$(PY) -m runbook_lib demo --home $(HOME_DIR)
 
 test: install

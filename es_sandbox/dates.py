@@ -102,7 +102,7 @@ class _Pattern:
             return str(millis)
         if self.printer == "epoch_second":
             return str(millis // 1000) if millis % 1000 == 0 else str(millis / 1000)
-        return _render(self.printer, _EPOCH.astimezone(tz) + timedelta(milliseconds=millis))
+        return _render(self.printer, from_millis(millis, tz))
 
 
 def _pattern_regex(pattern: str) -> str:
@@ -259,7 +259,7 @@ def parse_math(text: str, fmt: DateFormat, now_millis: int, *, round_up: bool = 
         base = fmt.parse(anchor, tz=tz)
     else:
         return fmt.parse(text, round_up=round_up, tz=tz)
-    moment = _EPOCH.astimezone(tz) + timedelta(milliseconds=base)
+    moment = from_millis(base, tz)
     pos = 0
     while pos < len(math):
         match = _MATH.match(math, pos)
@@ -283,9 +283,9 @@ def _add(moment: datetime, unit: str, amount: int) -> datetime:
         local = moment.replace(tzinfo=None).replace(year=year, month=month, day=day)
         return _localize(local, moment.tzinfo)
     seconds = {"w": 604_800, "d": 86_400, "h": 3_600, "H": 3_600, "m": 60, "s": 1}[unit]
-    if unit in "wd":
+    if unit in "wd":  # calendar days keep the wall-clock time across DST changes
         return _localize(moment.replace(tzinfo=None) + timedelta(seconds=seconds * amount), moment.tzinfo)
-    return moment + timedelta(seconds=seconds * amount)
+    return (moment.astimezone(UTC) + timedelta(seconds=seconds * amount)).astimezone(moment.tzinfo)
 
 
 def _round(moment: datetime, unit: str, round_up: bool) -> datetime:
@@ -334,4 +334,23 @@ def to_millis(moment: datetime) -> int:
 
 
 def from_millis(millis: int, tz: tzinfo = UTC) -> datetime:
-    return _EPOCH.astimezone(tz) + timedelta(milliseconds=millis)
+    return (_EPOCH + timedelta(milliseconds=millis)).astimezone(tz)
+
+
+def round_calendar(millis: int, unit: str, tz: tzinfo = UTC) -> int:
+    """The start of the calendar unit (y q M w d h m s) holding `millis`, in `tz`."""
+    local = from_millis(millis, tz).replace(tzinfo=None)
+    return to_millis(_localize(floor_local(local, unit), tz))
+
+
+def next_calendar(millis: int, unit: str, tz: tzinfo = UTC) -> int:
+    """The start of the calendar unit after the one starting at `millis`."""
+    moment = from_millis(millis, tz)
+    if unit == "q":
+        return to_millis(_add(moment, "M", 3))
+    return to_millis(_add(moment, unit, 1))
+
+
+def utc_offset_millis(millis: int, tz: tzinfo = UTC) -> int:
+    offset = from_millis(millis, tz).utcoffset()
+    return int(offset.total_seconds() * 1000) if offset else 0

@@ -15,8 +15,9 @@ from typing import Any
 from . import errors
 from .dates import DEFAULT_FORMAT, DateFormat, DateParseError
 from .fieldvalues import Malformed, convert
+from .javatext import java_string
 from .jsonloc import Path, locate
-from .mapping import FieldDef, Mappings, java_string
+from .mapping import FieldDef, Mappings
 
 _METADATA_FIELDS = frozenset({"_id", "_index", "_source", "_routing", "_ignored", "_seq_no",
                               "_primary_term", "_version", "_field_names", "_nested_path", "_tier"})
@@ -128,6 +129,8 @@ class _Walker:
             fresh = True
         elif existing.path in self.pending:
             fresh = True
+        if existing.runtime:
+            return  # runtime fields read _source at search time: nothing is indexed, nothing refused
         if not existing.is_object:
             self.check_leaf(existing, value, json_path)
             return

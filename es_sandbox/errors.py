@@ -25,6 +25,10 @@ JAVA_EXCEPTION_TYPES = frozenset(
         "number_format_exception",
         "date_time_parse_exception",
         "unsupported_operation_exception",
+        "named_object_not_found_exception",
+        "arithmetic_exception",
+        "annotated_connect_exception",  # Netty's, under connect_transport_exception
+        "unknown_host_exception",
     }
 )
 
@@ -162,31 +166,6 @@ def not_implemented(what: str) -> EsError:
     )
 
 
-# Elasticsearch's guessRootCauses stops at an exception whose cause is not an
-# ElasticsearchException (a plain Java exception such as IllegalArgumentException), and a plain
-# Java exception at the top is its own root cause. These types are such plain Java exceptions.
-JAVA_EXCEPTION_TYPES = frozenset(
-    {
-        "illegal_argument_exception",
-        "illegal_state_exception",
-        "number_format_exception",
-        "arithmetic_exception",
-        "date_time_parse_exception",
-        "named_object_not_found_exception",
-        "x_content_parse_exception",
-    }
-)
-
-
-class _RootedHereError(EsError):
-    """Raised like EsError when its cause is a plain Java exception: root_cause names this one."""
-
-    def root_causes(self) -> list[dict[str, Any]]:
-        fragment = self.fragment()
-        fragment.pop("caused_by", None)
-        return [fragment]
-
-
 class _SearchPhaseError(EsError):
     """Raised when every shard failed a search phase; root_cause lists each distinct failure."""
 
@@ -208,16 +187,8 @@ def java_exception(type: str, reason: str, caused_by: EsError | None = None) -> 
     return EsError(400, type, reason, caused_by=caused_by)
 
 
-def with_java_cause(status_code: int, type: str, reason: str, caused_by: EsError, **metadata: Any) -> EsError:
-    """An Elasticsearch exception caused by a plain Java exception (root_cause stops at it)."""
-    return _RootedHereError(status_code, type, reason, caused_by=caused_by, **metadata)
-
-
 def document_parsing(reason: str, line: int, col: int, caused_by: EsError | None = None) -> EsError:
-    located = f"[{line}:{col}] {reason}"
-    if caused_by is None:
-        return EsError(400, "document_parsing_exception", located)
-    return _RootedHereError(400, "document_parsing_exception", located, caused_by=caused_by)
+    return EsError(400, "document_parsing_exception", f"[{line}:{col}] {reason}", caused_by=caused_by)
 
 
 def strict_dynamic_mapping(field: str, parent_path: str, line: int, col: int) -> EsError:
@@ -235,15 +206,16 @@ def mapper_parsing(reason: str) -> EsError:
 
 
 def query_shard(reason: str, index: str, index_uuid: str, caused_by: EsError | None = None) -> EsError:
-    kind = _RootedHereError if caused_by is not None and caused_by.type in JAVA_EXCEPTION_TYPES else EsError
-    return kind(400, "query_shard_exception", reason, caused_by=caused_by, index_uuid=index_uuid, index=index)
+    return EsError(400, "query_shard_exception", reason, caused_by=caused_by, index_uuid=index_uuid, index=index)
 
 
-def unknown_named_object(kind: str, name: str, line: int, col: int, suggestion: str = "") -> EsError:
-    """parsing_exception "unknown query [foo]" (kind "query") as the query parser throws it."""
+def unknown_named_object(reason: str, name: str, line: int, col: int) -> EsError:
+    """parsing_exception for a query or aggregation name the registry does not know.
+
+    `reason` is the parser's message ("unknown query [foo]", "Unknown aggregation type [foo]").
+    """
     cause = EsError(400, "named_object_not_found_exception", f"[{line}:{col}] unknown field [{name}]")
-    return _RootedHereError(400, "parsing_exception", f"unknown {kind} [{name}]{suggestion}",
-                            caused_by=cause, line=line, col=col)
+    return EsError(400, "parsing_exception", reason, caused_by=cause, line=line, col=col)
 
 
 def _root_of(cause: EsError) -> EsError:

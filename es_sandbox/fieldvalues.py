@@ -15,7 +15,8 @@ from typing import Any, Iterator
 from . import errors
 from .analysis import analyze
 from .dates import DateParseError
-from .mapping import FLOAT_TYPES, INTEGER_TYPES, FieldDef, java_string
+from .javatext import java_string
+from .mapping import FLOAT_TYPES, INTEGER_TYPES, FieldDef, Mappings
 
 _RANGES = {"long": (-(2**63), 2**63 - 1, "a long"), "integer": (-(2**31), 2**31 - 1, "an integer"),
            "short": (-(2**15), 2**15 - 1, "a short"), "byte": (-128, 127, "a byte")}
@@ -216,8 +217,35 @@ def values(fd: FieldDef, source: Any) -> list[Any]:
     return list(_values(fd, source))
 
 
+def field_values(mappings: Mappings, path: str, source: Any) -> list[Any]:
+    """The values field `path` indexes for a document (`name.keyword` reads `name`); [] if unmapped."""
+    fd = mappings.field(path)
+    return [] if fd is None or fd.is_object else values(fd, source)
+
+
 def terms(fd: FieldDef, source: Any) -> list[Any]:
     """The terms the inverted index holds: analyzed tokens for text, the values otherwise."""
     if fd.type == "text":
         return [token for value in _values(fd, source) for token in analyze(value)]
     return list(_values(fd, source))
+
+
+def ignored_fields(mappings: Mappings, source: Any) -> list[str]:
+    """The `_ignored` of a document: fields holding a value over ignore_above, or a malformed one ignored."""
+    ignored = set()
+    for path in mappings.leaf_paths():
+        fd = mappings.field(path)
+        if fd is None or fd.runtime:
+            continue
+        for raw in source_values(source, fd.source_path):
+            if raw is None:
+                continue
+            try:
+                value = convert(fd, raw)
+            except Malformed:
+                if fd.param("ignore_malformed") is True:
+                    ignored.add(fd.path)
+                continue
+            if fd.type == "keyword" and len(value) > fd.param("ignore_above"):
+                ignored.add(fd.path)
+    return sorted(ignored)

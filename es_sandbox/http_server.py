@@ -85,6 +85,9 @@ class _ContentTypeRefused(Exception):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # A malformed request line (a transport client on the HTTP port) is answered with a status line,
+    # as Netty answers it; the stdlib default (HTTP/0.9) would send a bare body.
+    default_request_version = "HTTP/1.1"
     server: "SandboxHTTPServer"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
@@ -119,7 +122,8 @@ class _Handler(BaseHTTPRequestHandler):
         if request.opaque_id:
             self.send_header("X-Opaque-Id", request.opaque_id)
         for key, value in response.headers.items():
-            self.send_header(key, value)
+            for one in value if isinstance(value, list) else [value]:  # a repeated header (WWW-Authenticate)
+                self.send_header(key, one)
         if payload is not None:
             self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(payload or b"")))

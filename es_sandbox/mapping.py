@@ -7,12 +7,12 @@ documents against them; `fieldvalues.py` turns source values into what a field i
 from __future__ import annotations
 
 import copy
-from decimal import Decimal
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import errors
 from .dates import DEFAULT_FORMAT, DateFormat
+from .javatext import java_class, java_string
 
 INTEGER_TYPES = frozenset({"long", "integer", "short", "byte"})
 FLOAT_TYPES = frozenset({"double", "float", "half_float", "scaled_float"})
@@ -81,7 +81,6 @@ class FieldDef:
     properties: dict[str, FieldDef] = field(default_factory=dict)
     fields: dict[str, FieldDef] = field(default_factory=dict)  # multi-fields
     dynamic: str | None = None  # objects only
-    explicit_type: bool = False  # objects: whether "type" was written
     runtime: bool = False
 
     def param(self, name: str) -> Any:
@@ -117,46 +116,8 @@ class FieldDef:
 
 
 def _unsupported(what: str, leftovers: dict[str, Any]) -> errors.EsError:
-    listed = ", ".join(f"{k} : {_java(v)}" for k, v in leftovers.items())
+    listed = ", ".join(f"{k} : {java_string(v)}" for k, v in leftovers.items())
     return errors.mapper_parsing(f"{what} has unsupported parameters:  [{listed}]")
-
-
-def _java(value: Any) -> str:
-    """Java's toString of a parsed JSON value, as Elasticsearch quotes values in messages."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={_java(value[k])}" for k in _hash_map_order(list(value))) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_java(v) for v in value) + "]"
-    if isinstance(value, float):
-        if 1e-3 <= abs(value) < 1e7 or value == 0 or value != value or abs(value) == float("inf"):
-            return repr(value).replace("inf", "Infinity").replace("nan", "NaN")
-        sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
-        text = "".join(map(str, digits))
-        return f"{'-' if sign else ''}{text[0]}.{text[1:] or '0'}E{len(text) + int(exponent) - 1}"
-    return str(value)
-
-
-def _hash_map_order(keys: list[str]) -> list[str]:
-    """The iteration order of a java.util.HashMap holding `keys` (Elasticsearch parses objects into one)."""
-    capacity = 16
-    while len(keys) > capacity * 3 // 4:
-        capacity *= 2
-
-    def bucket(key: str) -> int:
-        h = 0
-        for unit in key.encode("utf-16-be").hex(" ", 2).split():
-            h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
-        return (h ^ (h >> 16)) & (capacity - 1)
-
-    return [k for _, _, k in sorted((bucket(k), i, k) for i, k in enumerate(keys))]
-
-
-def java_string(value: Any) -> str:
-    return _java(value)
 
 
 def _parse_dynamic(value: Any) -> str:
@@ -169,9 +130,8 @@ def _parse_dynamic(value: Any) -> str:
 
 def _parse_field(name: str, path: str, body: Any, multi_field_of: str | None = None) -> FieldDef:
     if not isinstance(body, dict):
-        raise errors.mapper_parsing(f"Expected map for property [fields] on field [{name}] but got a class "
-                                    f"{type(body).__name__}") if multi_field_of else errors.mapper_parsing(
-            f"Expected map for property [{name}] but got a class java.lang.String")
+        raise errors.mapper_parsing(f"Expected map for property [fields] on field [{name}] but got a "
+                                    f"{java_class(body)}")
     spec = dict(body)
     declared = spec.pop("type", None)
     kind = declared if declared is not None else ("object" if multi_field_of is None else None)
@@ -185,7 +145,7 @@ def _parse_field(name: str, path: str, body: Any, multi_field_of: str | None = N
     if kind in OBJECT_TYPES:
         if multi_field_of is not None:
             raise errors.mapper_parsing(f"Type [{kind}] cannot be used in multi field")
-        return _parse_object(name, path, kind, spec, explicit_type=declared is not None)
+        return _parse_object(name, path, kind, spec)
     definition = FieldDef(path=path, source_path=source_path, type=kind)
     subfields = spec.pop("fields", None)
     allowed = PARAMETERS[kind]
@@ -194,7 +154,7 @@ def _parse_field(name: str, path: str, body: Any, multi_field_of: str | None = N
             raise errors.mapper_parsing(f"unknown parameter [{key}] on mapper [{name}] of type [{kind}]")
         if key in _NOT_EMULATED_PARAMS:
             raise errors.not_implemented(f"mapping parameter {key}")
-        _check_param(name, kind, key, value)
+        _check_param(key, value)
         definition.params[key] = value
     if kind == "scaled_float" and "scaling_factor" not in spec:
         raise errors.mapper_parsing("Field [scaling_factor] is required")
@@ -206,7 +166,7 @@ def _parse_field(name: str, path: str, body: Any, multi_field_of: str | None = N
     return definition
 
 
-def _check_param(name: str, kind: str, key: str, value: Any) -> None:
+def _check_param(key: str, value: Any) -> None:
     if key in ("analyzer", "search_analyzer", "search_quote_analyzer") and value not in _SUPPORTED_ANALYZERS:
         if value in _BUILTIN_ANALYZERS:
             raise errors.not_implemented(f"analyzer {value}")
@@ -220,8 +180,8 @@ def _check_param(name: str, kind: str, key: str, value: Any) -> None:
         raise errors.mapper_parsing(f"[ignore_above] must be positive, got [{value}]")
 
 
-def _parse_object(name: str, path: str, kind: str, spec: dict[str, Any], explicit_type: bool) -> FieldDef:
-    definition = FieldDef(path=path, source_path=path, type=kind, explicit_type=explicit_type)
+def _parse_object(name: str, path: str, kind: str, spec: dict[str, Any]) -> FieldDef:
+    definition = FieldDef(path=path, source_path=path, type=kind)
     if "dynamic" in spec:
         definition.dynamic = _parse_dynamic(spec.pop("dynamic"))
     properties = spec.pop("properties", None)
@@ -344,6 +304,24 @@ class Mappings:
             return self.runtime[path]
         return _lookup(self.properties, path.split("."))
 
+    def in_nested(self, path: str) -> bool:
+        """Whether `path` lies inside a nested object: plain queries and aggregations never see it."""
+        properties, parts = self.properties, path.split(".")
+        while parts:
+            for cut in range(len(parts), 0, -1):
+                found = properties.get(".".join(parts[:cut]))
+                if found is not None:
+                    break
+            else:
+                return False
+            parts = parts[cut:]
+            if not found.is_object or not parts:
+                return False
+            if found.type == "nested":
+                return True
+            properties = found.properties
+        return False
+
     def field_type(self, path: str) -> str | None:
         found = self.field(path)
         return found.type if found else None
@@ -435,7 +413,7 @@ def _merge_into(existing: FieldDef, incoming: FieldDef) -> None:
     for key in PARAMETERS[existing.type]:
         before, after = existing.param(key), incoming.param(key)
         if before != after and key not in _UPDATABLE and not (key == "norms" and before and not after):
-            conflicts.append(f"Cannot update parameter [{key}] from [{_java(before)}] to [{_java(after)}]")
+            conflicts.append(f"Cannot update parameter [{key}] from [{java_string(before)}] to [{java_string(after)}]")
     if conflicts:
         raise errors.illegal_argument(
             f"Mapper for [{existing.path}] conflicts with existing mapper:\n\t" + "\n\t".join(conflicts))

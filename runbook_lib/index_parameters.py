@@ -18,6 +18,8 @@ AUTO_FOLLOW_NAME_RULES = "an auto-follow pattern name: lowercase, no '#', ',' or
 class IndexPair:
     leader: str
     follower: str
+    # Aliases moved to the promoted follower (as its write index) on the local cluster at cutover.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ def read_indices(top: Block, problems: Problems, notes: list[str]) -> list[Index
         path = join("indices", i)
         if isinstance(entry, str):  # shorthand: `indices: [myindex]`
             entry = {"leader": entry}
-        block = Block(entry, path, ("leader", "follower"), problems)
+        block = Block(entry, path, ("leader", "follower", "aliases"), problems)
         leader = block.text("leader", rule=naming.index_name_problem, rules=naming.INDEX_NAME_RULES)
         if leader is None and not block.given("leader"):
             problems.add(block.field("leader"), "the name of an index on the remote cluster",
@@ -51,8 +53,25 @@ def read_indices(top: Block, problems: Problems, notes: list[str]) -> list[Index
         if any(p.follower == follower for p in pairs):
             problems.add(block.field("follower"), "a follower name used only once", follower)
             continue
-        pairs.append(IndexPair(leader, follower))
+        aliases = _aliases(block, follower, [a for p in pairs for a in p.aliases], problems)
+        pairs.append(IndexPair(leader, follower, tuple(aliases)))
     return pairs
+
+
+def _aliases(block: Block, follower: str, taken: list[str], problems: Problems) -> list[str]:
+    aliases: list[str] = []
+    for i, alias in enumerate(block.items("aliases")):
+        where = join(block.field("aliases"), i)
+        problem = naming.index_name_problem(alias) if isinstance(alias, str) else "not a string"
+        if problem:
+            problems.add(where, "an alias name (" + naming.INDEX_NAME_RULES + ")", alias, why=problem)
+        elif alias == follower:
+            problems.add(where, "an alias name other than the follower index's own name", alias)
+        elif alias in taken or alias in aliases:
+            problems.add(where, "an alias named once (one write index per alias)", alias)
+        else:
+            aliases.append(alias)
+    return aliases
 
 
 def read_auto_follow(top: Block, problems: Problems) -> AutoFollowPattern | None:

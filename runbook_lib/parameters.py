@@ -75,7 +75,8 @@ class MigrationParameters:
             "remote": self.remote.to_public_dict(),
             "local": self.local.to_public_dict(),
             "remote_alias": self.remote_alias,
-            "indices": [{"leader": p.leader, "follower": p.follower} for p in self.indices],
+            "indices": [{"leader": p.leader, "follower": p.follower, **({"aliases": list(p.aliases)} if p.aliases else {})}
+                        for p in self.indices],
             "auto_follow": None if self.auto_follow is None else {
                 "name": self.auto_follow.name,
                 "leader_index_patterns": list(self.auto_follow.leader_index_patterns),

@@ -17,6 +17,7 @@ MODULES = [
     "cluster_api",
     "cat_api",
     "nodes_api",
+    "stats_api",
     "license_api",
     "security_api",
     "remote_api",

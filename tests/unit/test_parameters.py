@@ -225,6 +225,9 @@ BAD = [
     ({"indices": [{"leader": "ok", "follower": "Bad"}]}, "indices[0].follower"),
     ({"indices": ["a", {"leader": "b", "follower": "a_follow"}]}, "indices[1].follower"),
     ({"indices": [{"leader": "a", "folower": "b"}]}, "indices[0].folower"),
+    ({"indices": [{"leader": "a", "aliases": ["A"]}]}, "indices[0].aliases[0]"),
+    ({"indices": [{"leader": "a", "aliases": ["a_follow"]}]}, "indices[0].aliases[0]"),
+    ({"indices": [{"leader": "a", "aliases": ["w"]}, {"leader": "b", "aliases": ["w"]}]}, "indices[1].aliases[0]"),
     ({"auto_follow": {"name": "_logs", "leader_index_patterns": ["logs-*"]}}, "auto_follow.name"),
     ({"auto_follow": {"name": "logs"}}, "auto_follow.leader_index_patterns"),
     ({"auto_follow": {"name": "logs", "leader_index_patterns": ["Logs-*"]}}, "auto_follow.leader_index_patterns[0]"),
@@ -340,3 +343,10 @@ def test_destructive_steps_require_the_exact_confirmation():
     with pytest.raises(ConfirmationRequired, match="set parameter `confirm` to 'promote myindex_follow'"):
         load(base()).require_confirmation("promote myindex_follow", "promoting myindex_follow")
     load(base(confirm="promote myindex_follow")).require_confirmation("promote myindex_follow", "promoting")
+
+
+def test_aliases_to_move_at_cutover_are_kept_per_pair_and_reload_identically():
+    params = load(base(indices=[{"leader": "orders", "aliases": ["orders-write", "orders-all"]}, "customers"]))
+    assert [(p.follower, p.aliases) for p in params.indices] == [
+        ("orders_follow", ("orders-write", "orders-all")), ("customers_follow", ())]
+    assert load(params.to_public_dict()).to_public_dict() == params.to_public_dict()

@@ -1,0 +1,365 @@
+"""The search engine behind `_search` and `_count`: shards in, Elasticsearch's `hits` out.
+
+`execute(request, shards)` runs a parsed request (see search_request.py) on each shard the way a
+shard does (query, sort, search_after, aggregations), then merges the shards' results as the
+coordinating node does. A check that fails on a shard is a shard failure; when every shard fails,
+execute raises Elasticsearch's search_phase_execution_exception "all shards failed".
+
+Besides `hits` (and `aggregations` when asked for), the result has `_shards`, since only the
+engine knows which shards failed.
+
+Sort values: dates are epoch millis, booleans 1/0, a missing numeric value is Long.MAX_VALUE /
+Long.MIN_VALUE (or +-Infinity for floating point) as in Elasticsearch, a missing keyword is null.
+`_doc` is the document's seq_no and `_shard_doc` is `(shard_index << 32) | seq_no`: the seq_no
+stands in for Lucene's doc id, which orders a shard's documents the same way for a practice cluster.
+"""
+
+from __future__ import annotations
+
+import heapq
+import struct
+import time
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Protocol
+
+from . import errors
+from .aggs import AggCollector, fielddata_disabled, reduce_aggregations
+from .dates import DateFormat
+from .fieldvalues import Malformed, convert, ignored_fields, render_ip
+from .mapping import FLOAT_TYPES, INTEGER_TYPES, FieldDef, Mappings
+from .matchers import DocContext, MatchAll, Matcher, Stats
+from .query import ShardContext, bind
+from .query_parse import parse_query
+from .search_request import ACCURATE, SearchRequest, SortSpec, parse_search_request
+from .source_filter import filter_source
+
+__all__ = ["Doc", "Shard", "SearchRequest", "parse_search_request", "execute", "count", "filter_source"]
+
+LONG_MAX, LONG_MIN = 2**63 - 1, -(2**63)
+_SENTINEL_TYPES = INTEGER_TYPES | {"date", "boolean"}
+
+
+@dataclass
+class Doc:
+    """A document as a shard yields it to a search."""
+
+    seq_no: int
+    doc_id: str
+    source: dict[str, Any]
+    version: int = 1
+    primary_term: int = 1
+
+
+class Shard(Protocol):
+    index: str
+    shard_id: int
+    shard_index: int
+    mappings: Mappings
+
+    def docs(self, after_seq_no: int | None) -> Iterator[Doc]: ...
+
+
+def float32(value: float) -> float:
+    """The float Elasticsearch prints for a Java float (scores, float sort values)."""
+    narrowed = struct.unpack("f", struct.pack("f", value))[0]
+    for digits in range(1, 10):
+        shortest = float(f"{narrowed:.{digits}g}")
+        if struct.unpack("f", struct.pack("f", shortest))[0] == narrowed:
+            return shortest
+    return narrowed
+
+
+class _SortKey:
+    """One sort key bound to a shard: reads a document's value, compares, renders."""
+
+    def __init__(self, spec: SortSpec, shard: Shard, ctx: ShardContext) -> None:
+        self.spec, self.shard = spec, shard
+        self.fd: FieldDef | None = None
+        self.missing: Any = None
+        self.kind = spec.field
+        if spec.field == "_id":
+            raise errors.java_exception(
+                "illegal_argument_exception", "Fielddata access on the _id field is disallowed, you can re-enable "
+                "it by updating the dynamic cluster setting: indices.id_field_data.enabled")
+        if spec.field in ("_score", "_doc", "_shard_doc", "_index"):
+            return
+        if spec.field.startswith("_"):
+            raise errors.not_implemented(f"sorting on {spec.field}")
+        fd = ctx.mappings.field(spec.field)
+        if fd is not None and ctx.mappings.in_nested(spec.field):
+            raise errors.not_implemented("sorting on a field inside a nested object")
+        if fd is None or fd.is_object:
+            if spec.unmapped_type is None:
+                raise errors.query_shard(f"No mapping found for [{spec.field}] in order to sort on", ctx.index,
+                                         ctx.index_uuid)
+            self.kind = spec.unmapped_type
+            return
+        if fd.type == "text" and not fd.param("fielddata"):
+            raise fielddata_disabled(fd, ctx.index)
+        self.fd, self.kind = fd, fd.type
+        if spec.missing not in ("_last", "_first"):
+            self.missing = self.parse(spec.missing)
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in _SENTINEL_TYPES | FLOAT_TYPES | {"_score", "_doc", "_shard_doc"}
+
+    def sentinel(self, first: bool) -> Any:
+        low = first == self.spec.ascending
+        if self.kind in FLOAT_TYPES:
+            return -float("inf") if low else float("inf")
+        return LONG_MIN if low else LONG_MAX
+
+    def value(self, doc: Doc, view: DocContext, score: float | None) -> Any:
+        if self.kind == "_score":
+            return score
+        if self.kind == "_doc":
+            return doc.seq_no
+        if self.kind == "_shard_doc":
+            return (self.shard.shard_index << 32) | doc.seq_no
+        if self.kind == "_index":
+            return self.shard.index
+        found = view.values(self.fd) if self.fd is not None else []
+        if not found:
+            if self.fd is not None and self.missing is not None:
+                return self.missing
+            return self.sentinel(self.spec.missing == "_first") if self.numeric else None
+        found = [int(v) if isinstance(v, bool) else v for v in found]
+        mode = self.spec.mode or ("min" if self.spec.ascending else "max")
+        if mode in ("min", "max"):
+            return min(found) if mode == "min" else max(found)
+        if not self.numeric:
+            raise errors.java_exception("illegal_argument_exception",
+                                        f"Sort mode [{mode}] is not supported for type [{self.kind}]")
+        ordered = sorted(found)
+        if mode == "median":
+            middle = len(ordered) // 2
+            return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+        return sum(found) if mode == "sum" else sum(found) / len(found)
+
+    def parse(self, value: Any) -> Any:
+        """A search_after (or missing) value as this key compares it."""
+        if value is None or self.kind in ("_index",):
+            return value
+        if self.kind in ("_doc", "_shard_doc"):
+            return int(value)
+        if self.kind == "_score" or self.kind in FLOAT_TYPES:
+            return float(value)
+        if self.fd is None:
+            return value
+        if self.kind in INTEGER_TYPES | {"date", "boolean"} and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if self.kind == "date" and self.spec.format is not None:
+            return DateFormat(self.spec.format).parse(str(value))  # the sort's format printed the value
+        return convert(self.fd, value)
+
+    def render(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, float) and value in (float("inf"), -float("inf")):
+            return "Infinity" if value > 0 else "-Infinity"
+        if self.kind in ("float", "half_float", "_score"):
+            return float32(value)
+        if self.kind == "ip":
+            return render_ip(value)
+        if self.kind == "date" and self.spec.format is not None:
+            return DateFormat(self.spec.format).format(value)
+        return int(value) if isinstance(value, bool) else value
+
+
+class _Ranked:
+    """A matching document with its sort values, ordered as Elasticsearch orders hits."""
+
+    __slots__ = ("values", "keys", "shard_index", "seq_no", "score", "doc", "shard")
+
+    def __init__(self, values: list[Any], keys: list[_SortKey], shard: Shard, doc: Doc, score: float | None) -> None:
+        self.values, self.keys, self.shard, self.doc, self.score = values, keys, shard, doc, score
+        self.shard_index, self.seq_no = shard.shard_index, doc.seq_no
+
+    def compare(self, other_values: list[Any]) -> int:
+        for key, mine, theirs in zip(self.keys, self.values, other_values):
+            if mine == theirs:
+                continue
+            if mine is None or theirs is None:  # missing keyword: placed by `missing`
+                first = key.spec.missing == "_first"
+                return (-1 if first else 1) if mine is None else (1 if first else -1)
+            smaller = mine < theirs
+            return (-1 if smaller else 1) * (1 if key.spec.ascending else -1)
+        return 0
+
+    def __lt__(self, other: _Ranked) -> bool:
+        order = self.compare(other.values)
+        if order:
+            return order < 0
+        return (self.shard_index, self.seq_no) < (other.shard_index, other.seq_no)
+
+
+class _ShardSearch:
+    """The query phase on one shard: matching, counting, sorting, aggregating."""
+
+    def __init__(self, request: SearchRequest, shard: Shard, now_millis: int) -> None:
+        self.request, self.shard = request, shard
+        ctx = ShardContext(shard.mappings, shard.index, now_millis, getattr(shard, "index_uuid", "_na_"))
+        self.matcher: Matcher = bind(request.query, ctx) if request.query is not None else MatchAll()
+        self.collector = (AggCollector(None, shard.mappings, index=shard.index, specs=request.aggs)
+                          if request.aggs else None)
+        sort = request.sort or []
+        self.keys = [_SortKey(spec, shard, ctx) for spec in sort]
+        # Without a sort, hits are ordered by score (then shard and document, as every order is).
+        self.order = self.keys or [_SortKey(SortSpec("_score", False), shard, ctx)]
+        self.after = None
+        if request.search_after is not None:
+            if not self.keys:
+                raise errors.java_exception("illegal_argument_exception", "Sort must contain at least one field.")
+            if len(request.search_after) != len(self.keys):
+                raise errors.java_exception("illegal_argument_exception", f"search_after has "
+                                            f"{len(request.search_after)} value(s) but sort has {len(self.keys)}.")
+            self.after = [self.after_value(key, value) for key, value in zip(self.keys, request.search_after)]
+        window = getattr(shard, "max_result_window", request.max_result_window)
+        if request.from_ + request.size > window:
+            raise errors.java_exception(
+                "illegal_argument_exception", f"Result window is too large, from + size must be less than or equal "
+                f"to: [{window}] but was [{request.from_ + request.size}]. See the scroll api for a more efficient way "
+                "to request large data sets. This limit can be set by changing the [index.max_result_window] index "
+                "level setting.")
+        self.scores_needed = request.size > 0 and (not sort or request.track_scores
+                                                   or any(s.field == "_score" for s in sort))
+        self.count = 0
+        self.max_score: float | None = None
+        self.top: list[_Ranked] = []
+
+    @staticmethod
+    def after_value(key: _SortKey, value: Any) -> Any:
+        try:
+            return key.parse(value)
+        except (Malformed, ValueError, TypeError) as exc:  # DateParseError is a ValueError
+            cause = exc.cause("") if isinstance(exc, Malformed) else None
+            raise errors.java_exception("illegal_argument_exception",
+                                        f"Failed to parse search_after value for field [{key.spec.field}].",
+                                        cause) from None
+
+    def docs(self) -> Iterator[Doc]:
+        # Paging a point in time by _shard_doc without totals or aggregations (which count every
+        # match, before search_after): start each shard after the position already returned.
+        after_seq_no = None
+        counts_all = self.request.track_total_hits is not None or self.request.aggs
+        if (self.after is not None and not counts_all and self.keys[0].kind == "_shard_doc"
+                and self.keys[0].spec.ascending):
+            after_shard, after_doc = self.after[0] >> 32, self.after[0] & 0xFFFFFFFF
+            if self.shard.shard_index < after_shard:
+                return iter(())
+            if self.shard.shard_index == after_shard:
+                after_seq_no = after_doc
+        return self.shard.docs(after_seq_no)
+
+    def run(self) -> None:
+        stats = None
+        wanted = self.matcher.scored_terms() if self.scores_needed else {}
+        if wanted:
+            stats = Stats(wanted)
+            for doc in self.shard.docs(None):
+                stats.add(DocContext(doc.doc_id, doc.source))
+        # Every match is counted and aggregated; only the top from + size are kept.
+        keep = self.request.from_ + self.request.size
+        matches = self.matches(stats)
+        if keep:
+            self.top = heapq.nsmallest(keep, matches)
+        else:
+            for _ in matches:
+                pass
+
+    def matches(self, stats: Stats | None) -> Iterator[_Ranked]:
+        for doc in self.docs():
+            view = DocContext(doc.doc_id, doc.source)
+            score = self.matcher.score(view, stats)
+            if score is None:
+                continue
+            self.count += 1
+            if self.collector is not None:
+                self.collector.collect_doc(view)
+            if self.scores_needed:
+                score = float32(score)
+                self.max_score = score if self.max_score is None else max(self.max_score, score)
+            else:
+                score = None
+            ranked = _Ranked([k.value(doc, view, score) for k in self.order], self.order, self.shard, doc, score)
+            if self.after is not None and ranked.compare(self.after) <= 0:
+                continue
+            yield ranked
+
+
+def execute(request: SearchRequest, shards: Iterable[Shard], *, node_id: str = "_na_",
+            now_millis: int | None = None) -> dict[str, Any]:
+    """Run a search on `shards`: {"hits", "aggregations" (if asked), "_shards"}."""
+    shards = list(shards)
+    now = now_millis if now_millis is not None else int(time.time() * 1000)
+    searched: list[_ShardSearch] = []
+    failures: list[tuple[int, str, str, errors.EsError]] = []
+    for shard in shards:
+        try:
+            search = _ShardSearch(request, shard, now)
+            search.run()
+        except errors.EsError as failure:
+            if failure.status == 501:
+                raise
+            failures.append((shard.shard_id, shard.index, getattr(shard, "node_id", node_id), failure))
+            continue
+        searched.append(search)
+    if shards and not searched:
+        raise errors.all_shards_failed(failures)
+    response: dict[str, Any] = {"_shards": _shards_header(len(shards), failures), "hits": _hits(request, searched)}
+    if request.aggs and searched:
+        response["aggregations"] = reduce_aggregations([s.collector for s in searched], request.typed_keys)
+    return response
+
+
+def _shards_header(total: int, failures: list[tuple[int, str, str, errors.EsError]]) -> dict[str, Any]:
+    header: dict[str, Any] = {"total": total, "successful": total - len(failures), "skipped": 0,
+                              "failed": len(failures)}
+    if failures:
+        header["failures"] = [errors.shard_failure(*f) for f in errors.group_shard_failures(failures)]
+    return header
+
+
+def _hits(request: SearchRequest, searched: list[_ShardSearch]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if request.track_total_hits is not None:
+        total = sum(s.count for s in searched)
+        limit = request.track_total_hits
+        if limit != ACCURATE and total > limit:
+            out["total"] = {"value": limit, "relation": "gte"}
+        else:
+            out["total"] = {"value": total, "relation": "eq"}
+        if request.rest_total_hits_as_int:
+            out["total"] = total
+    scores = [s.max_score for s in searched if s.max_score is not None]
+    out["max_score"] = max(scores) if scores else (0.0 if not searched else None)
+    ranked = heapq.nsmallest(request.from_ + request.size, (r for s in searched for r in s.top))
+    out["hits"] = [_hit(request, r) for r in ranked[request.from_:]]
+    return out
+
+
+def _hit(request: SearchRequest, ranked: _Ranked) -> dict[str, Any]:
+    doc, shard = ranked.doc, ranked.shard
+    hit: dict[str, Any] = {"_index": shard.index, "_id": doc.doc_id}
+    if request.version:
+        hit["_version"] = doc.version
+    if request.seq_no_primary_term:
+        hit["_seq_no"], hit["_primary_term"] = doc.seq_no, doc.primary_term
+    hit["_score"] = ranked.score
+    ignored = ignored_fields(shard.mappings, doc.source)
+    if ignored:
+        hit["_ignored"] = ignored
+    if request.source is not False:
+        hit["_source"] = filter_source(doc.source, request.source)
+    if request.sort:
+        hit["sort"] = [key.render(value) for key, value in zip(ranked.keys, ranked.values)]
+    return hit
+
+
+def count(query: dict[str, Any] | None, shards: Iterable[Shard], *, node_id: str = "_na_",
+          now_millis: int | None = None, raw: bytes | str | None = None) -> int:
+    """Documents matching `query` (the value of a _count body's "query"; None counts everything)."""
+    node = parse_query(query, ("query",), {"query": query}, raw) if query is not None else None
+    request = SearchRequest(query=node, size=0, track_total_hits=ACCURATE)
+    return execute(request, shards, node_id=node_id, now_millis=now_millis)["hits"]["total"]["value"]
