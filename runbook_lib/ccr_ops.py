@@ -132,9 +132,10 @@ def unfollow(local: Cluster, follower: str) -> OpResult:
         problems.append("it is still following (pause it first)")
     if not state.closed:
         problems.append("it is open (close it first)")
-    if problems:
+    if problems and not local.dry_run:
         raise UnsafeState(f"unfollow {follower}", f"{follower} ({state.uuid}): " + " and ".join(problems),
                           "run the pause and close cells first, then unfollow")
+    # In a dry run the pause and close before it were shown, not sent: show the unfollow too.
     return send(local, "unfollow", "POST", f"/{follower}/_ccr/unfollow",
                 f"{follower} ({state.uuid}) is now a plain index; it no longer follows "
                 f"{info.get('remote_cluster')}:{info.get('leader_index')}")

@@ -18,7 +18,9 @@ from typing import Any, Mapping
 
 from .checks import CheckList
 from .connection import Cluster, connect
-from .errors import ClusterRequestError, RunbookError
+import yaml
+
+from .errors import ClusterRequestError, ParameterError, RunbookError
 from .parameters import MigrationParameters, load_parameters, new_run_id
 from .records import emit_display
 
@@ -86,7 +88,7 @@ def begin(
     overrides: Mapping[str, Any] | None = None,
 ) -> Step:
     """Loads and validates the parameter set (nothing is sent to any cluster if it is wrong)."""
-    merged: dict[str, Any] = dict(overrides or {})
+    merged: dict[str, Any] = dict(_overrides_mapping(overrides))
     merged["run_id"] = run_id or merged.get("run_id") or new_run_id()
     if dry_run:
         merged["dry_run"] = True
@@ -96,6 +98,22 @@ def begin(
     step = Step(name, params, CheckList(name, params.run_id))
     _show_parameters(step)
     return step
+
+
+def _overrides_mapping(overrides: Any) -> Mapping[str, Any]:
+    """`overrides` as a mapping; `papermill -p overrides '{...}'` passes it as text (YAML or JSON)."""
+    if overrides is None or overrides == "":
+        return {}
+    if isinstance(overrides, str):
+        try:
+            overrides = yaml.safe_load(overrides)
+        except yaml.YAMLError as exc:
+            raise ParameterError("overrides", "a mapping of parameter-set fields (YAML or JSON)",
+                                 got_text="text that is not YAML", why=str(exc).splitlines()[0]) from None
+    if not isinstance(overrides, Mapping):
+        raise ParameterError("overrides", "a mapping of parameter-set fields, e.g. {\"dry_run\": true}",
+                             got=overrides)
+    return overrides
 
 
 def _show_parameters(step: Step) -> None:

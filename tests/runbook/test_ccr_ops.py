@@ -324,3 +324,10 @@ def test_restore_remote_puts_back_what_was_there_before(fake):
     assert local.sent[-1]["body"] == {"persistent": {"cluster.remote.r.mode": None, "cluster.remote.r.seeds": ["a:9300"]}}
     settings["persistent"] = {"cluster.remote.r.seeds": ["a:9300"]}
     assert not ccr_ops.restore_remote(local, "r", before).changed
+
+
+def test_a_dry_run_shows_the_unfollow_although_pause_and_close_were_not_sent(fake, cat):
+    local = follower(fake, cat, status="active")
+    local.dry_run = True
+    assert ccr_ops.unfollow(local, "f").detail.startswith("dry run")
+    assert local.changes == [("POST", "/f/_ccr/unfollow")] and local.sent[-1]["dry_run"]

@@ -122,3 +122,15 @@ def test_a_dry_run_writes_no_canary_and_shows_the_writes(practice, unique_name, 
     assert list(requests["path"]) == [f"/{leader}/_doc/ccr-runbooks-canary-verify-dry-{n}" for n in (0, 1)]
     practice.client("remote").indices.refresh(index=leader)
     assert practice.client("remote").count(index=leader)["count"] == before
+
+
+def test_the_figures_render_as_png_with_a_text_summary(capsys):
+    from runbook_lib import plots
+
+    timings = [canaries.CanaryTiming("myindex", "myindex_follow", "Jack", "c-0", 7, 12.5, 1010.0),
+               canaries.CanaryTiming("myindex", "myindex_follow", "Pony", "c-1", 8, None, None)]
+    rows = parity.shard_parity({0: parity.ShardSeqNo(0, 10, 10, 10)}, {0: parity.ShardSeqNo(0, 8, 8, 8)})
+    plots.show_figure(plots.replication_figure(timings, [("myindex_follow", rows)]), "Latency and lag", "Jack 12 ms")
+    plots.show_figure(plots.timeline_figure([("block", 0.0, 0.01), ("open", 0.4, 0.2)], (0.0, 0.7)), "Cutover", "0.70 s")
+    shown = capsys.readouterr().out
+    assert "Latency and lag\nJack 12 ms" in shown and "Cutover\n0.70 s" in shown
