@@ -77,7 +77,7 @@ def index_metadata(cluster: "Cluster", index: "Index", flat_settings: bool) -> d
         if copy.active:
             in_sync[str(copy.shard)].append(copy.allocation_id)
     mappings = index.mappings.to_body()
-    return {
+    out = {
         "version": index.settings_version + index.mappings.version + index.aliases_version,
         "mapping_version": index.mappings.version,
         "settings_version": index.settings_version,
@@ -93,6 +93,23 @@ def index_metadata(cluster: "Cluster", index: "Index", flat_settings: bool) -> d
         "system": False,
         "timestamp_range": {"shards": []},
         "event_ingested_range": {"shards": []},
+    }
+    if index.ccr:
+        out["ccr"] = ccr_custom(index)
+    return out
+
+
+def ccr_custom(index: "Index") -> dict[str, str]:
+    """The custom metadata Elasticsearch keeps on a follower index (removed again by unfollow)."""
+    ccr = index.ccr or {}
+    leader_uuid = ccr.get("leader_index_uuid", "")
+    return {
+        # One history uuid per leader shard; the practice leader has no Lucene history uuid to report,
+        # so a stable stand-in is derived from the leader index uuid.
+        "leader_index_shard_history_uuids": ",".join(f"{leader_uuid}-{s}" for s in range(index.number_of_shards)),
+        "leader_index_uuid": leader_uuid,
+        "leader_index_name": ccr.get("leader_index", ""),
+        "remote_cluster_name": ccr.get("remote_cluster", ""),
     }
 
 

@@ -6,13 +6,13 @@ matches with another method answers 405, and an unknown path answers 400 with a 
 
 from __future__ import annotations
 
-import json
 import re
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from . import errors
+from . import errors, json_body
+from .suggest import unrecognized
 
 # Parameters every endpoint accepts (the REST layer consumes them before the handler).
 COMMON_PARAMS = frozenset({"pretty", "human", "error_trace", "filter_path", "format", "source", "source_content_type"})
@@ -37,7 +37,7 @@ class RestRequest:
         params: dict[str, str] = {}
         for key, value in urllib.parse.parse_qsl(split.query, keep_blank_values=True):
             params[key] = value
-        path = urllib.parse.unquote(split.path) or "/"
+        path = split.path or "/"
         return cls(method, target, path, params, headers, body, opaque_id=headers.get("x-opaque-id"))
 
     def param(self, name: str, default: str | None = None) -> str | None:
@@ -90,24 +90,8 @@ class RestRequest:
 
 
 def parse_json(raw: bytes) -> Any:
-    try:
-        return json.loads(raw)
-    except UnicodeDecodeError:
-        raise errors.EsError(400, "not_x_content_exception",
-                             "Compressor detection can only be called on some xcontent bytes or compressed xcontent bytes") from None
-    except json.JSONDecodeError as exc:
-        text = raw.decode("utf-8", "replace").lstrip()
-        if text and text[0] not in "{[\"0123456789-tfn":
-            raise errors.EsError(
-                400,
-                "not_x_content_exception",
-                "Compressor detection can only be called on some xcontent bytes or compressed xcontent bytes",
-            ) from None
-        raise errors.EsError(
-            400,
-            "x_content_parse_exception",
-            f"[{exc.lineno}:{exc.colno}] Unexpected character or end of input: {exc.msg}",
-        ) from None
+    """A JSON body as Elasticsearch's parser reads it; its errors are Elasticsearch's (see json_body)."""
+    return json_body.parse(raw)
 
 
 @dataclass
@@ -162,10 +146,14 @@ class Router:
         return register
 
     def resolve(self, request: RestRequest) -> tuple[Route, dict[str, str]]:
-        parts = [p for p in request.path.strip("/").split("/")] if request.path.strip("/") else []
+        # Segments are split before decoding, so an id holding an encoded "/" stays one segment.
+        trimmed = request.path.strip("/")
+        parts = [urllib.parse.unquote(p) for p in trimmed.split("/")] if trimmed else []
         candidates = [(r, m) for r in self.routes if (m := r.match(parts)) is not None]
-        method = "GET" if request.method == "HEAD" else request.method
-        same = [(r, m) for r, m in candidates if r.method == request.method or (r.method == method and request.method == "HEAD")]
+        # An explicit HEAD route wins; otherwise HEAD is served by the GET route, as in Elasticsearch.
+        same = [(r, m) for r, m in candidates if r.method == request.method]
+        if not same and request.method == "HEAD":
+            same = [(r, m) for r, m in candidates if r.method == "GET"]
         if same:
             route, found = max(same, key=lambda rm: rm[0].specificity())
             return route, found
@@ -196,15 +184,12 @@ class NoHandler(Exception):
 
 
 def check_unrecognized(request: RestRequest, accepted: frozenset[str] | None) -> None:
+    """BaseRestHandler's refusal of query parameters the endpoint does not know, with "did you mean"."""
     if accepted is None:
         return
-    unknown = sorted(k for k in request.params if k not in accepted and k not in COMMON_PARAMS)
-    if not unknown:
-        return
-    which = "parameter" if len(unknown) == 1 else "parameters"
-    raise errors.illegal_argument(
-        f"request [{request.path}] contains unrecognized {which}: [{'], ['.join(unknown)}]"
-    )
+    unknown = [k for k in request.params if k not in accepted and k not in COMMON_PARAMS]
+    if unknown:
+        raise errors.illegal_argument(unrecognized(request.path, unknown, accepted, "parameter"))
 
 
 def filter_path(body: Any, spec: str) -> Any:
@@ -228,7 +213,7 @@ def filter_path(body: Any, spec: str) -> Any:
                 if p[0] == "**":
                     sub.append(p)
                     sub.append(p[1:])
-                elif re.fullmatch(p[0].replace("*", ".*"), key):
+                elif (p[0] == key) if "*" not in p[0] else re.fullmatch(p[0].replace("*", ".*"), key):
                     if len(p) == 1:
                         whole = True
                     else:

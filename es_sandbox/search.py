@@ -17,6 +17,7 @@ stands in for Lucene's doc id, which orders a shard's documents the same way for
 from __future__ import annotations
 
 import heapq
+import itertools
 import struct
 import time
 from dataclasses import dataclass
@@ -252,6 +253,11 @@ class _ShardSearch:
                 after_seq_no = after_doc
         return self.shard.docs(after_seq_no)
 
+    def in_sort_order(self) -> bool:
+        """Whether documents arrive in sort order (by _shard_doc, nothing counted), so the top can stop early."""
+        counts_all = self.request.track_total_hits is not None or self.request.aggs
+        return bool(self.keys) and not counts_all and self.keys[0].kind == "_shard_doc" and self.keys[0].spec.ascending
+
     def run(self) -> None:
         stats = None
         wanted = self.matcher.scored_terms() if self.scores_needed else {}
@@ -262,7 +268,9 @@ class _ShardSearch:
         # Every match is counted and aggregated; only the top from + size are kept.
         keep = self.request.from_ + self.request.size
         matches = self.matches(stats)
-        if keep:
+        if keep and self.in_sort_order():
+            self.top = list(itertools.islice(matches, keep))  # the first `keep` matches are the top ones
+        elif keep:
             self.top = heapq.nsmallest(keep, matches)
         else:
             for _ in matches:

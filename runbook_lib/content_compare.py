@@ -34,8 +34,10 @@ class ContentReport:
     leader: str
     follower: str
     checkpoint: int | None  # the `_seq_no` bound compared (None: every document)
-    leader_docs: int = 0
+    leader_docs: int = 0  # documents compared on each side
     follower_docs: int = 0
+    leader_total: int = 0  # documents in each side's view, compared or not
+    follower_total: int = 0
     differing_buckets: int = 0
     unnamed_buckets: int = 0  # differing buckets not re-scanned (over the memory budget)
     unnamed_docs: int = 0
@@ -48,7 +50,13 @@ class ContentReport:
 
     @property
     def matched(self) -> bool:
-        return not self.differences and not self.unnamed_buckets
+        return not self.differences and not self.unnamed_buckets and not self.nothing_compared
+
+    @property
+    def nothing_compared(self) -> bool:
+        """A checkpoint at or above 0 yet no leader document at or below it, although it holds some:
+        the `_seq_no` filter matched nothing, which would make any comparison pass unseen."""
+        return self.checkpoint is not None and self.checkpoint >= 0 and self.leader_total > 0 and not self.leader_docs
 
     @property
     def docs_per_s(self) -> float:
@@ -56,8 +64,9 @@ class ContentReport:
 
     def summary(self) -> str:
         at = "every document" if self.checkpoint is None else f"documents with _seq_no <= {self.checkpoint}"
-        text = (f"{self.leader_docs:,} leader and {self.follower_docs:,} follower documents compared ({at}) "
-                f"in {self.scan_seconds:.1f} s, {self.docs_per_s:,.0f} docs/s")
+        text = (f"{self.leader_docs:,} of {self.leader_total:,} leader and {self.follower_docs:,} of "
+                f"{self.follower_total:,} follower documents compared ({at}) in {self.scan_seconds:.1f} s, "
+                f"{self.docs_per_s:,.0f} docs/s")
         if self.explained:
             text += f"; {len(self.explained)} changed while compared and agree now"
         return text
@@ -86,6 +95,7 @@ def compare_content(remote: Cluster, local: Cluster, leader: str, follower: str,
     with IndexSnapshot(local, follower, seq_no_at_most=bound, page_size=page_size) as theirs:
         refresh(remote, leader)
         with IndexSnapshot(remote, leader, seq_no_at_most=bound, page_size=page_size) as mine:
+            report.leader_total, report.follower_total = mine.total_documents(), theirs.total_documents()
             started = time.monotonic()
             digests = (cd.BucketDigests(buckets), cd.BucketDigests(buckets))
             _scan(mine, theirs, digests, progress)
@@ -193,6 +203,9 @@ def _now(key: str, leader: cd.DocVersion | None, follower: cd.DocVersion | None)
 def named(report: ContentReport, limit: int = 20) -> list[str]:
     """The differing documents, as a person reads them, at most `limit` of them."""
     lines = [d.describe() for d in report.differences[:limit]]
+    if report.nothing_compared:
+        lines.append(f"no document was compared, although the leader holds {report.leader_total:,}: the cluster "
+                     f"answered a range query on _seq_no (<= {report.checkpoint}) with nothing")
     if len(report.differences) > limit:
         lines.append(f"... and {len(report.differences) - limit} more")
     if report.unnamed_buckets:

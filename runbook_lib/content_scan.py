@@ -56,6 +56,13 @@ class IndexSnapshot:
             pit_id, self.pit_id = self.pit_id, None
             self.cluster.request("DELETE", "/_pit", body={"id": pit_id}, ignore=(404,))
 
+    def total_documents(self) -> int:
+        """Every document of this view, whatever the `_seq_no` bound (exact when a point in time is open)."""
+        if not self.uses_pit:
+            return int(self.cluster.request("POST", f"/{self.index}/_count").body["count"])
+        body = {"size": 0, "track_total_hits": True, "pit": self._pit()}
+        return int(self._search(body, "pit_id,_shards,timed_out,hits.total")["hits"]["total"]["value"])
+
     def pages(self) -> Iterator[Page]:
         """Every matching document, a page at a time (`_id`, `_routing`, `_seq_no`, `_source`)."""
         return self._pit_pages() if self.uses_pit else self._scroll_pages()

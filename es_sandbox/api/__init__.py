@@ -14,6 +14,8 @@ MODULES = [
     "documents_api",
     "bulk_api",
     "search_api",
+    "reindex_api",
+    "resolve_api",
     "cluster_api",
     "cat_api",
     "nodes_api",

@@ -97,7 +97,7 @@ def register(cluster: "Cluster") -> None:
         fields = parse_object("indices:admin/xpack/ccr/forget_follower", body, raw, _FORGET_FIELDS)
         if any(fields.get(key) is None for key in _FORGET_FIELDS):
             raise EsError(500, "null_pointer_exception", None)  # the request's constructor requires every field
-        index = cluster.resolve(name)[0]
+        index = cluster.resolve(name, allow_no_indices=False)[0]
         auth.authorize_indices(request.principal, "indices:admin/xpack/ccr/forget_follower", [index.name])
         if not index.is_open:
             raise index_closed(index.name, index.uuid)

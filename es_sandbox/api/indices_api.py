@@ -147,6 +147,8 @@ def register(cluster: "Cluster") -> None:
         body = request.json(required=True)
         indices = resolve(cluster, request, "open")
         auth.authorize_indices(request.principal, "indices:admin/mapping/put", [i.name for i in indices])
+        refuse_on_followers(indices, "can't put mapping to the following indices [{}]; "
+                            "the mapping of the following indices are self-replicated from its leader indices")
         for index in indices:
             if index.mappings.merge(body):
                 index.persist()
@@ -235,6 +237,7 @@ def register(cluster: "Cluster") -> None:
         if not isinstance(actions, list) or not actions:
             raise errors.action_request_validation("no actions specified")
         planned = [_plan_alias_action(cluster, action) for action in actions]
+        refuse_on_followers([index for _, index, _, _ in planned], _ALIASES_ON_FOLLOWERS)
         for kind, index, alias, spec in planned:
             auth.authorize_indices(request.principal, "indices:admin/aliases", [index.name])
         for kind, index, alias, spec in planned:
@@ -253,7 +256,9 @@ def register(cluster: "Cluster") -> None:
     @route(("PUT", "POST"), "/{index}/_aliases/{name}", params=_MASTER_PARAMS)
     def put_alias(request: RestRequest):
         spec = _alias_spec(request.json() or {})
-        for index in resolve(cluster, request, "open,closed"):
+        targets = resolve(cluster, request, "open,closed")
+        refuse_on_followers(targets, _ALIASES_ON_FOLLOWERS)
+        for index in targets:
             index.aliases[request.path_params["name"]] = spec
             index.aliases_version += 1
             index.persist()
@@ -264,7 +269,9 @@ def register(cluster: "Cluster") -> None:
     def delete_alias(request: RestRequest):
         name = request.path_params["name"]
         removed = False
-        for index in resolve(cluster, request, "open,closed"):
+        targets = resolve(cluster, request, "open,closed")
+        refuse_on_followers(targets, _ALIASES_ON_FOLLOWERS)
+        for index in targets:
             if name in index.aliases:
                 del index.aliases[name]
                 index.aliases_version += 1
@@ -295,6 +302,17 @@ def register(cluster: "Cluster") -> None:
         if request.method == "HEAD":
             return RestResponse(200, None)
         return out
+
+
+_ALIASES_ON_FOLLOWERS = ("can't modify aliases on indices [{}]; "
+                         "aliases of following indices are self-replicated from their leader indices")
+
+
+def refuse_on_followers(indices: list["Index"], message: str) -> None:
+    """CCR's request validators: mappings and aliases of a follower come only from its leader."""
+    following = list(dict.fromkeys(i.name for i in indices if i.is_follower))
+    if following:
+        raise errors.status(403, message.format(", ".join(following)))
 
 
 def _alias_spec(raw: dict[str, Any]) -> dict[str, Any]:

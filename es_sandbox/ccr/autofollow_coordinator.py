@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import EsError
 from . import errors as ccr_errors
 from .autofollow import Patterns, follower_name, matches
-from .follow import PutFollowRequest
+from .follow import PutFollowRequest, ccr_allowed
 from .parameters import FollowParameters
 from .remote import Leader
 
@@ -36,6 +36,7 @@ class AutoFollowCoordinator:
         self.successes = self.failures = self.failed_state_requests = 0
         self.errors: collections.OrderedDict[str, tuple[int, EsError]] = collections.OrderedDict()
         self.remotes: dict[str, dict[str, Any]] = {}  # alias -> last check (monotonic) and metadata version
+        self.polling: set[str] = set()  # remotes whose poll is running
 
     def start(self) -> None:
         threading.Thread(target=self._loop, name="ccr-auto-follow", daemon=True).start()
@@ -45,10 +46,12 @@ class AutoFollowCoordinator:
             try:
                 self.run_once()
             except Exception:  # noqa: BLE001 - one failed round must not end auto-following
-                log.exception("auto-follow round failed")
+                log.exception("auto-follow coordination failed")
 
     def run_once(self) -> None:
-        if not self.cluster.license_allows_ccr():
+        """Starts a poll of each remote that has active patterns and no poll still running: as with
+        Elasticsearch's one AutoFollower per remote, a slow remote holds up no other."""
+        if not ccr_allowed(self.cluster):
             return  # Elasticsearch skips coordination (and logs) while the licence does not allow CCR
         records = self.patterns.all()
         by_remote: dict[str, list[str]] = {}
@@ -59,10 +62,22 @@ class AutoFollowCoordinator:
         with self.lock:
             for alias in [a for a in self.remotes if a not in by_remote]:
                 del self.remotes[alias]
-        for alias, names in by_remote.items():
-            self._poll(alias, names, records)
+            starting = [alias for alias in by_remote if alias not in self.polling]
+            self.polling.update(starting)
+        for alias in starting:
+            threading.Thread(target=self._poll, args=(alias, by_remote[alias], records), daemon=True,
+                             name=f"ccr-auto-follow-{alias}").start()
 
     def _poll(self, alias: str, names: list[str], records: dict[str, dict[str, Any]]) -> None:
+        try:
+            self._poll_remote(alias, names, records)
+        except Exception:  # noqa: BLE001 - one failed round must not end auto-following of the remote
+            log.exception("auto-follow round for remote [%s] failed", alias)
+        finally:
+            with self.lock:
+                self.polling.discard(alias)
+
+    def _poll_remote(self, alias: str, names: list[str], records: dict[str, dict[str, Any]]) -> None:
         with self.lock:
             seen = self.remotes.setdefault(alias, {"version": 0})
             seen["checked"] = time.monotonic()

@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import index_settings
+from .. import index_settings, licensing
 from ..errors import illegal_argument
 from ..version import Version
 from . import errors as ccr_errors
 from . import parameters, recovery, replicated
-from .leases import lease_id
 from .parameters import FollowParameters
 from .remote import Leader
 
@@ -65,13 +64,18 @@ def parse_wait_for_active_shards(value: str | None) -> int | str:
     return count
 
 
+def ccr_allowed(cluster: "Cluster") -> bool:
+    """CCR_FEATURE.check: an active platinum, enterprise or trial licence."""
+    return licensing.available(licensing.current(cluster), "ccr")
+
+
 def check_local_license(cluster: "Cluster") -> None:
-    if not cluster.license_allows_ccr():
+    if not ccr_allowed(cluster):
         raise ccr_errors.license_non_compliant()
 
 
-def create_follower(cluster: "Cluster", request: PutFollowRequest) -> tuple["Index", str]:
-    """Validates against the leader and creates the follower index; returns it and its lease id."""
+def create_follower(cluster: "Cluster", request: PutFollowRequest) -> "Index":
+    """Validates against the leader and creates the follower index, ready for its initial copy."""
     check_local_license(cluster)
     leader = Leader(cluster, request.remote_cluster)
     state, meta = leader.leader_index(request.leader_index)
@@ -103,7 +107,7 @@ def create_follower(cluster: "Cluster", request: PutFollowRequest) -> tuple["Ind
                                         private=private, ccr=ccr_meta)
         follower.recovery = recovery.initial_state(alias, meta["name"], state["version"])
         follower.persist()
-    return follower, lease_id(cluster.config.name, follower.name, follower.uuid, alias, meta["name"], meta["uuid"])
+    return follower
 
 
 def _check_restorable_over(existing: "Index", leader_meta: dict[str, Any], alias: str) -> None:

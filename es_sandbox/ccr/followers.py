@@ -80,11 +80,12 @@ class Followers:
         run.start()
         return run
 
-    def _recovered(self, index: "Index") -> None:
-        """Put-follow's final step (initiateFollowing): resume the new follower."""
+    def _recovered(self, index: "Index", succeeded: bool) -> None:
+        """Put-follow's final step (initiateFollowing): resume the new follower. A copy that kept
+        failing leaves it unrecovered until the next start of the cluster tries again."""
         with self.lock:
             self.recoveries.pop(index.uuid, None)
-            if self.cluster.indices.get(index.name) is not index:
+            if not succeeded or self.cluster.indices.get(index.name) is not index:
                 return
             meta = index.ccr
             meta.pop("restore", None)
@@ -99,7 +100,7 @@ class Followers:
     # --- put follow ---------------------------------------------------------------------------
 
     def put_follow(self, request: follow.PutFollowRequest, wait_for: int | str) -> dict[str, Any]:
-        index, _ = follow.create_follower(self.cluster, request)
+        index = follow.create_follower(self.cluster, request)
         run = self._recover(index)
         if wait_for == 0:
             return {"follow_index_created": True, "follow_index_shards_acked": False, "index_following_started": False}
@@ -243,7 +244,9 @@ class Followers:
 
     def _renew_leases_of(self, tasks: list[ShardFollowTask]) -> None:
         for task in tasks:
-            if not task.running:
+            # A task stopped by a fatal failure still holds its lease, as in Elasticsearch: only pausing
+            # (cancelling the task) ends the renewals.
+            if task.stopped.is_set() or self.cluster.stopping.is_set():
                 continue
             try:
                 checkpoint = task.follower.shards[task.shard_id].global_checkpoint

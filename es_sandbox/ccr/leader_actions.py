@@ -13,6 +13,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
+from .. import licensing
 from ..errors import EsError, index_closed, resource_not_found
 from ..shard_store import OP_DELETE, OP_INDEX
 from . import leases
@@ -86,10 +87,9 @@ def _index(cluster: "Cluster", body: dict[str, Any]) -> "Index":
 
 
 def license_info(cluster: "Cluster", body: dict[str, Any]) -> dict[str, Any]:
-    record = cluster.store.get("license", "current", {}) or {}
-    kind = cluster.license_type
-    return {"type": kind, "mode": record.get("mode", kind), "status": record.get("status", "active"),
-            "allows_ccr": cluster.license_allows_ccr()}
+    """What RemoteClusterLicenseChecker reads of the leader's licence (XPackInfo)."""
+    record = licensing.current(cluster)
+    return {"mode": record["type"], "status": licensing.status(record), "allows_ccr": licensing.available(record, "ccr")}
 
 
 def index_metadata(index: "Index", full: bool) -> dict[str, Any]:

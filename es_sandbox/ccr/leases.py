@@ -68,8 +68,9 @@ def forget_follower(index: "Index", body: dict[str, Any], leader_index: str) -> 
     header: dict[str, Any] = {"total": index.number_of_shards, "successful": index.number_of_shards - len(failures),
                               "failed": len(failures)}
     if failures:
-        # ExceptionsHelper.groupBy: one entry per distinct failure of an index.
-        header["failures"] = failures[:1]
+        # ExceptionsHelper.groupBy: one entry per distinct failure (type and reason) of an index.
+        distinct = {(f["reason"]["type"], f["reason"]["reason"]): f for f in reversed(failures)}
+        header["failures"] = sorted(distinct.values(), key=lambda f: f["shard"])
     return {"_shards": header}
 
 

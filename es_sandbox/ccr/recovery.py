@@ -48,9 +48,11 @@ def initial_state(alias: str, leader_index: str, leader_version: str) -> dict[st
 
 
 class RemoteRecovery:
-    """Copies the leader into `follower`, then calls `on_done(follower)`; `done` is set either way."""
+    """Copies the leader into `follower`, then calls `on_done(follower, succeeded)` and sets `done`
+    (unless cancelled: the follower was deleted)."""
 
-    def __init__(self, cluster: "Cluster", follower: "Index", lease_id: str, on_done: Callable[["Index"], None]) -> None:
+    def __init__(self, cluster: "Cluster", follower: "Index", lease_id: str,
+                 on_done: Callable[["Index", bool], None]) -> None:
         self.cluster = cluster
         self.follower = follower
         self.lease_id = lease_id
@@ -67,22 +69,26 @@ class RemoteRecovery:
 
     def _run(self) -> None:
         try:
-            for attempt in range(1, _ATTEMPTS + 1):
+            failures = tries = 0
+            while failures < _ATTEMPTS:
+                tries += 1
                 try:
                     self._copy()
                 except EsError as exc:
-                    log.warning("remote recovery of %s failed (attempt %d): %s", self.follower.name, attempt, exc)
-                    if self.cancelled.wait(min(0.5 * attempt, 5.0)):
+                    # Each failure counts as a failed shard allocation would, except an alias not known
+                    # yet: a restarted cluster applies its remote settings in the background.
+                    failures += exc.type != "no_such_remote_cluster_exception"
+                    log.warning("remote recovery of %s failed (attempt %d): %s", self.follower.name, tries, exc)
+                    if self.cancelled.wait(min(0.5 * tries, 5.0)):
                         return
                     continue
-                if self.cancelled.is_set():
-                    return
-                self.succeeded = True
-                self.on_done(self.follower)
-                return
+                self.succeeded = not self.cancelled.is_set()
+                break
         except Exception:  # noqa: BLE001 - a failed copy leaves the follower unrecovered, as a failed restore does
             log.exception("remote recovery of %s failed", self.follower.name)
         finally:
+            if not self.cancelled.is_set():
+                self.on_done(self.follower, self.succeeded)
             self.done.set()
 
     def _copy(self) -> None:

@@ -37,7 +37,7 @@ _BUFFER_READS = 4
 
 def backoff_ms(retry: int, max_delay_ms: int) -> int:
     """ShardFollowNodeTask.computeDelay: a random step count below 2^(retry-1), capped."""
-    steps = random.randint(0, 2 ** (min(retry, 24) - 1))
+    steps = random.randint(0, 2 ** (min(max(retry, 1), 24) - 1))
     return min(steps * _DELAY_MS, max_delay_ms)
 
 
@@ -150,14 +150,17 @@ class ShardFollowTask:
             self.outstanding_reads = 0
             self.counters["total_read_time_millis"] += int((time.monotonic() - started) * 1000)
             self.counters["failed_read_requests"] += 1
-            retry = self.read_exceptions.get(from_seq_no, (0, exc))[0] + 1
-            self.read_exceptions[from_seq_no] = (retry, exc)
-            while len(self.read_exceptions) > self.params.count("max_outstanding_read_requests"):
-                self.read_exceptions.popitem(last=False)
+            # `retries` counts the retries scheduled for this read, as ShardFollowNodeTask's counter does.
+            with self._cond:
+                retry = self.read_exceptions.get(from_seq_no, (0, exc))[0] + ccr_errors.is_retryable(exc)
+                self.read_exceptions[from_seq_no] = (retry, exc)
+                while len(self.read_exceptions) > self.params.count("max_outstanding_read_requests"):
+                    self.read_exceptions.popitem(last=False)
             self._retry_or_fail(exc, retry)
             return None
         self.outstanding_reads = 0
-        self.read_exceptions.pop(from_seq_no, None)
+        with self._cond:
+            self.read_exceptions.pop(from_seq_no, None)
         if response["ops"]:  # polls that found nothing do not count as reads
             self.counters["total_read_remote_exec_time_millis"] += response["took_in_millis"]
             self.counters["total_read_time_millis"] += int((time.monotonic() - started) * 1000)
@@ -288,9 +291,10 @@ class ShardFollowTask:
         out["successful_write_requests"] = c["successful_write_requests"]
         out["failed_write_requests"] = c["failed_write_requests"]
         out["operations_written"] = c["operations_written"]
+        with self._cond:
+            failures = sorted(self.read_exceptions.items())
         out["read_exceptions"] = [
-            {"from_seq_no": seq_no, "retries": retries, "exception": error.fragment()}
-            for seq_no, (retries, error) in sorted(self.read_exceptions.items())
+            {"from_seq_no": seq_no, "retries": retries, "exception": error.fragment()} for seq_no, (retries, error) in failures
         ]
         _human(out, human, "time_since_last_read", human_millis(since), "time_since_last_read_millis", since)
         if self.fatal is not None:

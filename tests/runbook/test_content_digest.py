@@ -123,13 +123,16 @@ class MemoryIndex:
         self.visible = [dict(s) for s in self.docs]
 
 
-def serve(cluster, index, events=None):
-    """Register handlers on a FakeCluster for `index` (PIT, search, scroll, stats, refresh, mget)."""
+def serve(cluster, index, events=None, seq_no_range=True):
+    """Register handlers on a FakeCluster for `index` (PIT, search, scroll, stats, refresh, mget);
+    `seq_no_range=False` answers a range on `_seq_no` with nothing, as a cluster lacking it would."""
     pits, counter = {}, itertools.count()
     events = events if events is not None else {}
 
     def view(query):
         bound = query.get("range", {}).get("_seq_no", {}).get("lte")
+        if bound is not None and not seq_no_range:
+            return []
         rows = []
         for s, docs in enumerate(index.visible):
             for pos, (doc_id, (seq_no, source)) in enumerate(sorted(docs.items())):
@@ -224,7 +227,7 @@ def test_identical_indices_match_in_one_pass_and_every_pit_is_closed(pair):
     assert report.matched and report.leader_docs == report.follower_docs == 300
     assert report.checkpoint == min(follower.checkpoint) and report.rescan_seconds == 0
     assert pits == ({}, {})
-    searches = [r for r in remote.sent if r["path"] == "/_search"]
+    searches = [r for r in remote.sent if r["path"] == "/_search" and r["body"]["size"]]
     assert all(r["body"]["sort"] == [{"_shard_doc": "asc"}] and r["body"]["seq_no_primary_term"] for r in searches)
     assert not remote.changes and not local.changes  # reading changes nothing
 
@@ -286,7 +289,7 @@ def test_a_write_blocked_leader_is_compared_in_full(pair):
     serve(remote, leader), serve(local, follower)
     report = compare(pair, live=False)
     assert report.checkpoint is None and report.matched and report.leader_docs == 300
-    assert all("range" not in r["body"]["query"] for r in remote.sent if r["path"] == "/_search")
+    assert all("range" not in r["body"].get("query", {}) for r in remote.sent if r["path"] == "/_search")
 
 
 def test_over_the_memory_budget_the_rest_is_counted_not_named(pair):
@@ -334,3 +337,11 @@ def test_an_error_on_one_side_stops_both_scans():
 
     with pytest.raises(ValueError, match="digest failed"):
         scan_together([(endless(), boom), (endless(), lambda page: stopped.set())])
+
+
+def test_a_range_on_seq_no_that_matches_nothing_fails_instead_of_passing_unseen(pair):
+    remote, local, leader, follower = pair
+    serve(remote, leader, seq_no_range=False), serve(local, follower, seq_no_range=False)
+    report = compare(pair)
+    assert report.leader_docs == 0 and report.leader_total == 300 and not report.matched
+    assert "answered a range query on _seq_no" in named(report)[0]
