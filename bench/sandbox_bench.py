@@ -8,7 +8,10 @@ A leader index of 2 shards on `remote`, followed from `local`, 5-field documents
   acknowledgement on the leader until the follower's global checkpoint covers it;
 - peak resident memory of each cluster process (VmHWM).
 
-Run: `python -m bench.sandbox_bench [--docs N] [--steady-seconds S]`.
+The ingest phase's request bodies are built before it is timed, so its figure measures the clusters, not the
+benchmark's own document generation.
+
+Run: `python -m bench.sandbox_bench [--docs N] [--steady-seconds S] [--output bench/results/sandbox.json]`.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import tempfile
 import threading
 import time
 
-from elasticsearch import Elasticsearch
+from elasticsearch import Elasticsearch, NotFoundError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
@@ -47,7 +50,11 @@ def bulk_body(index: str, start: int, count: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def send_bulk(client: Elasticsearch, body: str) -> dict:
+def progress(line: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
+
+
+def send_bulk(client: Elasticsearch, body: str | bytes) -> dict:
     resp = client.perform_request("POST", "/_bulk", body=body,
                                   headers={"content-type": "application/x-ndjson", "accept": "application/json"})
     if resp.body["errors"]:
@@ -61,7 +68,10 @@ def max_seq_nos(client: Elasticsearch, index: str) -> dict[int, int]:
 
 
 def follower_checkpoints(client: Elasticsearch, follower: str) -> dict[int, int]:
-    stats = client.ccr.follow_stats(index=follower).body["indices"]
+    try:
+        stats = client.ccr.follow_stats(index=follower).body["indices"]
+    except NotFoundError:  # no shard follow task yet: the follower is still being recovered
+        return {}
     if not stats:
         return {}
     return {s["shard_id"]: s["follower_global_checkpoint"] for s in stats[0]["shards"]}
@@ -155,12 +165,16 @@ def run(docs: int = 1_000_000, steady_seconds: float = 20.0) -> dict:
         local.ccr.follow(index="bench-follow", remote_cluster="remote", leader_index="bench", wait_for_active_shards="1")
         local.ccr.pause_follow(index="bench-follow")
 
+        bodies = [bulk_body("bench", start, min(1000, docs - start)).encode() for start in range(0, docs, 1000)]
+        progress(f"ingesting {docs} documents")
         started = time.monotonic()
-        for start in range(0, docs, 1000):
-            send_bulk(remote, bulk_body("bench", start, min(1000, docs - start)))
+        for body in bodies:
+            send_bulk(remote, body)
         ingest_s = time.monotonic() - started
+        del bodies
         results["ingest_docs_per_s"] = round(docs / ingest_s)
 
+        progress(f"ingest: {results['ingest_docs_per_s']} docs/s; replicating")
         target = max_seq_nos(remote, "bench")
         started = time.monotonic()
         local.ccr.resume_follow(index="bench-follow")
@@ -168,11 +182,13 @@ def run(docs: int = 1_000_000, steady_seconds: float = 20.0) -> dict:
         results["replication_ops_per_s"] = round(docs / (time.monotonic() - started))
         results["replication_catch_up_s"] = round(catch_up_s, 1)
 
+        progress(f"replication: {results['replication_ops_per_s']} ops/s; creating a second follower")
         started = time.monotonic()
         local.ccr.follow(index="bench-copy", remote_cluster="remote", leader_index="bench")
         wait_caught_up(local, "bench-copy", target)
         results["follower_creation_s"] = round(time.monotonic() - started, 1)
 
+        progress(f"follower creation: {results['follower_creation_s']} s; steady ingest")
         results["steady"] = [steady_lag(remote, local, rate, steady_seconds) for rate in (2000, 5000)]
         results["peak_rss_mb"] = {name: round(peak_rss_mb(info["pid"])) for name, info in state.items()}
     finally:
@@ -185,8 +201,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=1_000_000)
     parser.add_argument("--steady-seconds", type=float, default=20.0)
+    parser.add_argument("--output", help="also write the results (JSON) to this file")
     args = parser.parse_args()
-    print(json.dumps(run(args.docs, args.steady_seconds), indent=2))
+    text = json.dumps(run(args.docs, args.steady_seconds), indent=2)
+    print(text)
+    if args.output:
+        os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+        with open(args.output, "w") as fh:
+            fh.write(text + "\n")
 
 
 if __name__ == "__main__":

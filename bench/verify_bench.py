@@ -74,20 +74,22 @@ def verify(step, leader: str, follower: str, page_size: int, live: bool):
 
     report = compare_content(step.remote, step.local, leader, follower, live=live, page_size=page_size)
     if not report.matched:
-        raise RuntimeError(f"{leader} and {follower} differ: {report.differences[:5]}")
+        from runbook_lib.content_compare import named
+
+        raise RuntimeError(f"{leader} and {follower}: {'; '.join(named(report, limit=3))}")
     return report
 
 
 def peak_memory_mb(step, leader: str, follower: str, page_size: int) -> float:
     tracemalloc.start()
     try:
-        verify(step, leader, follower, page_size, live=True)
+        verify(step, leader, follower, page_size, live=False)
         return tracemalloc.get_traced_memory()[1] / 2**20
     finally:
         tracemalloc.stop()
 
 
-def run(docs: int = 1_000_000, small: int = 100_000, page_size: int = 1000) -> dict:
+def run(docs: int = 1_000_000, small: int = 100_000, page_size: int = 5000, rounds: int = 1) -> dict:
     from runbook_lib.demo import app_client
     from runbook_lib.step import begin
 
@@ -108,16 +110,20 @@ def run(docs: int = 1_000_000, small: int = 100_000, page_size: int = 1000) -> d
         leader, follower = pairs["large"]
         limits, frozen, live = [], [], []
         with contextlib.redirect_stdout(io.StringIO()):
-            for _ in range(2):  # interleaved, best of two: neither side gets a warmer cache
+            for _ in range(rounds):  # interleaved: neither gets a warmer cache than the other
                 limits.append(limit_rate(step, leader, follower, page_size))
                 frozen.append(verify(step, leader, follower, page_size, live=False).docs_per_s)
-                live.append(verify(step, leader, follower, page_size, live=True).docs_per_s)
+                try:
+                    live.append(verify(step, leader, follower, page_size, live=True).docs_per_s)
+                except RuntimeError as exc:  # a cluster that cannot filter on _seq_no: reported, not hidden
+                    results["live_error"] = str(exc)[:300]
             memory = {size: round(peak_memory_mb(step, *pairs[size], page_size), 1) for size in ("small", "large")}
         results["limit_docs_per_s"] = round(max(limits))
         results["verify_frozen_docs_per_s"] = round(max(frozen))
-        results["verify_live_docs_per_s"] = round(max(live))
         results["frozen_share_of_limit"] = round(max(frozen) / max(limits), 3)
-        results["live_share_of_limit"] = round(max(live) / max(limits), 3)
+        if live:
+            results["verify_live_docs_per_s"] = round(max(live))
+            results["live_share_of_limit"] = round(max(live) / max(limits), 3)
         results["peak_python_memory_mb"] = {f"{small:,} docs": memory["small"], f"{docs:,} docs": memory["large"]}
         results["target_met"] = results["frozen_share_of_limit"] >= 0.8 and memory["large"] <= 1.5 * memory["small"]
     finally:
@@ -134,9 +140,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=100_000)
-    parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--page-size", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=1, help="repeat limit and verify, keeping the best of each")
     args = parser.parse_args()
-    print(json.dumps(run(args.docs, args.small, args.page_size), indent=2))
+    print(json.dumps(run(args.docs, args.small, args.page_size, args.rounds), indent=2))
 
 
 if __name__ == "__main__":

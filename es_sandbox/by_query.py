@@ -185,8 +185,8 @@ def reindex(cluster: "Cluster", request: "RestRequest") -> RestResponse:
     indices = resolve_indices(cluster, request, "indices:data/read/search", expression=sources)
     if dest["index"] in {i.name for i in indices} or any(dest["index"] in i.aliases for i in indices):
         raise errors.action_request_validation(f"reindex cannot write into an index its reading from [{dest['index']}]")
+    cluster.security.authorize_indices(request.principal, "indices:data/write/index", [dest["index"]])
     target = cluster.resolve_write_index(dest["index"])
-    cluster.security.authorize_indices(request.principal, "indices:data/write/index", [target.name])
 
     def write(status: bbs.Status) -> Callable[[list[dict[str, Any]]], None]:
         def copy(hits: list[dict[str, Any]]) -> None:

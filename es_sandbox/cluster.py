@@ -99,8 +99,9 @@ class Cluster:
         private: dict[str, str] | None = None,
         ccr: dict[str, Any] | None = None,
     ) -> Index:
-        validate_index_name(name)
+        # MetadataCreateIndexService: the settings are validated before the name.
         flat = index_settings.validate_new(index_settings.flatten(settings), self.config.flavour)
+        validate_index_name(name)
         if self.config.flavour == "vendor" and self.version.major == 6:
             flat.setdefault("index.replication.type", "physical")
         flat.update(private or {})
@@ -209,15 +210,33 @@ class Cluster:
             )
         if not auto_create:
             raise errors.index_not_found(name)
-        if self.cluster_setting("action.auto_create_index", "true") == "false":
-            raise errors.EsError(404, "index_not_found_exception", f"no such index [{name}] and [action.auto_create_index] is [false]",
-                                 resource__type="index_expression", resource__id=name, index_uuid="_na_", index=name)
+        self._check_auto_create(name)
         try:
             return self.create_index(name)
         except errors.EsError as exc:
             if exc.type == "resource_already_exists_exception":
                 return self.indices[name]
             raise
+
+    def _check_auto_create(self, name: str) -> None:
+        """AutoCreateIndex.shouldAutoCreate: `true`, `false`, or `+pattern,-pattern` tried in order."""
+        value = str(self.cluster_setting("action.auto_create_index", "true"))
+
+        def refuse(why: str) -> errors.EsError:
+            return errors.EsError(404, "index_not_found_exception", f"no such index [{name}] and {why}", index_uuid="_na_", index=name)
+
+        if value.lower() == "true":
+            return
+        if value.lower() == "false":
+            raise refuse("[action.auto_create_index] is [false]")
+        for expression in (e.strip() for e in value.split(",") if e.strip()):
+            include = not expression.startswith("-")
+            pattern = expression[1:] if expression[0] in "+-" else expression
+            if fnmatch.fnmatchcase(name, pattern):
+                if include:
+                    return
+                raise refuse(f"[action.auto_create_index] contains [-{pattern}] which forbids automatic creation of the index")
+        raise refuse(f"[action.auto_create_index] ([{value}]) doesn't match")
 
     # --- cluster settings -------------------------------------------------------------------
 

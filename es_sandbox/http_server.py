@@ -13,6 +13,7 @@ import re
 import socket
 import threading
 import traceback
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _VND = re.compile(r"application/vnd\.elasticsearch\+(json|x-ndjson|yaml|cbor|smile)\s*;\s*compatible-with\s*=\s*(\d+)", re.I)
-_ACCEPTED_TYPES = re.compile(r"^(application/(json|x-ndjson|vnd\.elasticsearch\+(json|x-ndjson))|\*/\*|application/\*)", re.I)
+# XContentType's registered media types (parameters such as charset are not checked by Elasticsearch 8).
+_CONTENT_TYPES = frozenset({"application/json", "application/x-ndjson", "application/*", "application/smile",
+                            "application/cbor", "application/yaml"} |
+                           {f"application/vnd.elasticsearch+{t}" for t in ("json", "x-ndjson", "smile", "cbor", "yaml")})
 
 
 def _compat_version(header: str | None) -> int | None:
@@ -71,16 +75,24 @@ def negotiate(request: RestRequest, major: int) -> int | None:
                 "A compatible version is required on both Content-Type and Accept headers if either one has "
                 f"requested a compatible version. Accept={accept}, Content-Type={content_type}"
             )
-    if request.has_body and content_type and not _ACCEPTED_TYPES.match(content_type.strip()):
-        raise _ContentTypeRefused(content_type)
     return accept_version or content_version
 
 
+def check_content_type(request: RestRequest) -> None:
+    """RestController: a body needs a Content-Type Elasticsearch can read (406 otherwise)."""
+    if not request.body:
+        return
+    content_type = request.headers.get("content-type")
+    if content_type is None:
+        raise _ContentTypeRefused(None)
+    if content_type.split(";")[0].strip().lower() not in _CONTENT_TYPES:
+        raise _ContentTypeRefused(content_type)
+
+
 class _ContentTypeRefused(Exception):
-    def __init__(self, content_type: str) -> None:
-        self.response = RestResponse(
-            406, {"error": f"Content-Type header [{content_type}] is not supported", "status": 406}
-        )
+    def __init__(self, content_type: str | None) -> None:
+        message = "Content-Type header is missing" if content_type is None else f"Content-Type header [{content_type}] is not supported"
+        self.response = RestResponse(406, {"error": message, "status": 406})
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -97,19 +109,93 @@ class _Handler(BaseHTTPRequestHandler):
         # Elasticsearch sends neither a Server nor a Date header.
         self.send_response_only(code, message)
 
-    def _serve(self) -> None:
-        cluster = self.server.cluster
-        length = int(self.headers.get("Content-Length") or 0)
-        max_length = cluster.config.http_max_content_length
-        if length > max_length:
-            # Elasticsearch answers 413 with no body and closes the connection.
-            self.send_response(413)
-            self.send_header("Content-Length", "0")
+    def parse_request(self) -> bool:
+        words = (self.raw_requestline or b"").split()
+        if len(words) == 2:  # no protocol version: Netty refuses it, the stdlib would assume HTTP/0.9
+            self.requestline, self.request_version, self.command = "", self.default_request_version, ""
+            self.send_error(400)
+            return False
+        return super().parse_request()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """A request Netty could not decode: RestController.dispatchBadRequest's JSON 400."""
+        words = (self.raw_requestline or b"").decode("latin-1").rstrip("\r\n").split()
+        if code == 414:
+            failure = errors.EsError(400, "too_long_http_line_exception", "An HTTP line is larger than 4096 bytes.")
+        elif code == 431:
+            failure = errors.EsError(400, "too_long_http_header_exception", "HTTP header is larger than 16384 bytes.")
+        elif len(words) < 3:
+            failure = errors.illegal_argument("text is empty (possibly HTTP/0.9)")
+        else:
+            failure = errors.illegal_argument(f"invalid version format: {words[2].upper()}")
+        payload = json.dumps(failure.body(), separators=(",", ":")).encode()
+        self.close_connection = True
+        try:
+            self.send_response(400)
+            self.send_header("X-elastic-product", "Elasticsearch")
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(payload)))
             self.send_header("Connection", "close")
             self.end_headers()
-            self.close_connection = True
+            if self.command != "HEAD":
+                self.wfile.write(payload)
+        except OSError:
+            pass  # the client is gone already
+
+    def _refuse(self, status: int) -> None:
+        # Netty's own answers (oversized or unreadable requests): no body, and the connection closes.
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+
+    def _read_body(self, max_length: int) -> bytes | None:
+        """The request body (chunked or sized, gzip undone), or None once a refusal was sent."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            parts, total = [], 0
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    break
+                total += size
+                if total > max_length:
+                    self._refuse(413)
+                    return None
+                parts.append(self.rfile.read(size))
+                self.rfile.readline()
+            body = b"".join(parts)
+        else:
+            raw_length = self.headers.get("Content-Length") or "0"
+            if not raw_length.strip().isdigit():
+                self._refuse(400)
+                return None
+            length = int(raw_length)
+            if length > max_length:
+                self._refuse(413)
+                return None
+            body = self.rfile.read(length) if length else b""
+            if len(body) < length:  # the client went away mid-body: nothing to answer
+                self.close_connection = True
+                return None
+        if body and (self.headers.get("Content-Encoding") or "").lower() == "gzip":
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            body = inflater.decompress(body, max_length + 1)
+            if len(body) > max_length:
+                self._refuse(413)
+                return None
+        return body
+
+    def _serve(self) -> None:
+        cluster = self.server.cluster
+        try:
+            body = self._read_body(cluster.config.http_max_content_length)
+        except (ValueError, OSError, EOFError, zlib.error):
+            self._refuse(400)
             return
-        body = self.rfile.read(length) if length else b""
+        if body is None:
+            return
         headers = {k.lower(): v for k, v in self.headers.items()}
         request = RestRequest.parse(self.command, self.path, headers, body)
         response = cluster.dispatch(request)
@@ -132,6 +218,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _serve
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method reaches the router too, which answers 405 like RestController.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
 
 def render(request: RestRequest, response: RestResponse) -> tuple[bytes | None, str]:
@@ -176,6 +268,7 @@ def handle(cluster: "Cluster", request: RestRequest) -> RestResponse:
         request.principal = cluster.security.authenticate(request)
         route, path_params = cluster.router.resolve(request)
         request.path_params = path_params
+        check_content_type(request)
         check_unrecognized(request, route.params)
         result = route.handler(request)
         if isinstance(result, RestResponse):

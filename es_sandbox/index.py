@@ -123,7 +123,10 @@ class Index:
     def setting(self, key: str) -> str:
         value = self.settings.get(key)
         if value is None:
-            value = index_settings.defaults().get(key, "")
+            # The registered default (what index_settings.defaults() lists), without building that
+            # dict: the write path reads settings for every document.
+            known = index_settings.lookup(key)
+            value = known.default if known is not None and known.default is not None else ""
         return value
 
     @property
@@ -180,7 +183,7 @@ class Index:
         """Index / create / delete many documents; each request fails or succeeds on its own.
 
         A request is {"op": "index"|"create"|"delete", "id", "source", "routing", "if_seq_no",
-        "if_primary_term"}; results come back in request order.
+        "if_primary_term", optionally "version" and "version_type"}; results come back in request order.
         """
         self.check_writable()
         results: list[WriteResult | errors.EsError | None] = [None] * len(requests)
@@ -223,7 +226,9 @@ class Index:
             raise errors.version_conflict(
                 self.name, self.uuid, doc_id, f"version conflict, document already exists (current version [{current.version}])"
             )
-        version = (current.version + 1) if current is not None else 1
+        version = self._external_version(doc_id, req, current)
+        if version is None:
+            version = (current.version + 1) if current is not None else 1
         seq_no = (ops[-1].seq_no if ops else shard.max_seq_no) + 1
         if req["op"] == "delete":
             op = Operation(shard.shard_id, seq_no, doc_id, OP_DELETE, None, version, 1)
@@ -234,6 +239,20 @@ class Index:
         ops.append(op)
         pending[doc_id] = LiveRow(seq_no, op.op, version, 1, op.source)
         return WriteResult(doc_id, shard.shard_id, seq_no, version, result)
+
+    def _external_version(self, doc_id: str, req: dict[str, Any], current: LiveRow | None) -> int | None:
+        """VersionType EXTERNAL / EXTERNAL_GTE: the caller's version, refused unless it moves forward."""
+        kind, given = req.get("version_type"), req.get("version")
+        if kind not in ("external", "external_gt", "external_gte") or given is None:
+            return None
+        if current is not None:
+            if kind == "external_gte" and current.version > given:
+                raise errors.version_conflict(self.name, self.uuid, doc_id,
+                                              f"version conflict, current version [{current.version}] is higher than the one provided [{given}]")
+            if kind != "external_gte" and current.version >= given:
+                raise errors.version_conflict(self.name, self.uuid, doc_id,
+                                              f"version conflict, current version [{current.version}] is higher or equal to the one provided [{given}]")
+        return given
 
     def _check_conditions(self, doc_id: str, req: dict[str, Any], current: LiveRow | None) -> None:
         if req.get("if_seq_no") is None and req.get("if_primary_term") is None:

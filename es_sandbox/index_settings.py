@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import errors
+from .suggest import _similarity
 from .units import parse_bytes, parse_time_millis
 
 
@@ -29,9 +30,8 @@ def _int_between(lo: int, hi: int) -> Callable[[str, str], None]:
         try:
             n = int(value)
         except ValueError:
-            raise errors.illegal_argument(
-                f"Failed to parse value [{value}] for setting [{key}]"
-            ) from None
+            cause = errors.java_exception("number_format_exception", f'For input string: "{value}"')
+            raise errors.illegal_argument(f"Failed to parse value [{value}] for setting [{key}]", caused_by=cause) from None
         if n < lo:
             raise errors.illegal_argument(f"Failed to parse value [{value}] for setting [{key}] must be >= {lo}")
         if n > hi:
@@ -177,10 +177,17 @@ def nest(flat: dict[str, str]) -> dict[str, Any]:
     return nested
 
 
-_UNKNOWN = (
-    "unknown setting [{key}] please check that any required plugins are installed, "
-    "or check the breaking changes documentation for removed settings"
-)
+def unknown_setting(key: str, flavour: str = "default") -> errors.EsError:
+    """AbstractScopedSettings.validate's refusal, with its "did you mean" (similarity above 0.7)."""
+    keys = list(_REGISTRY) + (list(_VENDOR_SETTINGS) if flavour == "vendor" else [])
+    scored = sorted(((_similarity(key, k), k) for k in keys if _similarity(key, k) > 0.7), key=lambda sk: -sk[0])
+    if not scored:
+        return errors.illegal_argument(
+            f"unknown setting [{key}] please check that any required plugins are installed, "
+            "or check the breaking changes documentation for removed settings")
+    names = [k for _, k in scored]
+    hint = f"[{names[0]}]" if len(names) == 1 else f"any of [{', '.join(names)}]"
+    return errors.illegal_argument(f"unknown setting [{key}] did you mean {hint}?")
 
 
 def validate_new(flat: dict[str, Any], flavour: str) -> dict[str, str | None]:
@@ -191,7 +198,7 @@ def validate_new(flat: dict[str, Any], flavour: str) -> dict[str, str | None]:
             raise errors.illegal_argument(f"private index setting [{key}] can not be set explicitly")
         setting = lookup(key, flavour)
         if setting is None:
-            raise errors.illegal_argument(_UNKNOWN.format(key=key))
+            raise unknown_setting(key, flavour)
         value = stringify(raw)
         if value is not None and setting.validate:
             setting.validate(key, value)
@@ -199,26 +206,28 @@ def validate_new(flat: dict[str, Any], flavour: str) -> dict[str, str | None]:
     return out
 
 
-def validate_update(
-    flat: dict[str, Any], flavour: str, index_name: str, index_uuid: str, is_open: bool
-) -> dict[str, str | None]:
-    """Settings given to PUT _settings: Elasticsearch's order of refusals."""
+def validate_update(flat: dict[str, Any], flavour: str, targets: list[tuple[str, str, bool]]) -> dict[str, str | None]:
+    """Settings given to PUT _settings for (name, uuid, is_open) targets, refused in
+    MetadataUpdateSettingsService's order: unknown keys, then static keys while any target is open,
+    then final keys (the message names the index), then bad values."""
+    for key in flat:
+        if key in PRIVATE or lookup(key, flavour) is None:
+            raise unknown_setting(key, flavour)
+    static = [k for k in flat if not lookup(k, flavour).dynamic]  # type: ignore[union-attr]
+    open_targets = [f"[{name}/{uuid}]" for name, uuid, is_open in targets if is_open]
+    if static and open_targets:
+        raise errors.illegal_argument(
+            f"Can't update non dynamic settings [[{', '.join(static)}]] for open indices [{', '.join(open_targets)}]"
+        )
     out: dict[str, str | None] = {}
     for key, raw in flat.items():
-        setting = None if key in PRIVATE else lookup(key, flavour)
-        if setting is None:
-            raise errors.illegal_argument(_UNKNOWN.format(key=key))
-        if setting.final:
-            raise errors.illegal_argument(f"final index setting [{key}], not updateable")
+        setting = lookup(key, flavour)
+        if setting.final and targets:  # type: ignore[union-attr]
+            raise errors.illegal_argument(f"final {targets[0][0]} setting [{key}], not updateable")
         value = stringify(raw)
-        if value is not None and setting.validate:
-            setting.validate(key, value)
+        if value is not None and setting.validate:  # type: ignore[union-attr]
+            setting.validate(key, value)  # type: ignore[union-attr]
         out[key] = value
-    static = sorted(k for k in out if not lookup(k, flavour).dynamic)  # type: ignore[union-attr]
-    if static and is_open:
-        raise errors.illegal_argument(
-            f"Can't update non dynamic settings [[{', '.join(static)}]] for open indices [[{index_name}/{index_uuid}]]"
-        )
     return out
 
 

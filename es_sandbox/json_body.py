@@ -99,7 +99,7 @@ class _Scanner:
     def _fail(self, message: str, kind: str = "json_parse_exception", line: int | None = None, col: int | None = None) -> errors.EsError:
         line = self.line if line is None else line
         col = self.pos - self.row_start + 1 if col is None else col
-        full = f"{message}\n at {self._where(line, col)}"
+        full = message if kind == "stream_constraints_exception" else f"{message}\n at {self._where(line, col)}"
         outer = "x_content_e_o_f_exception" if kind == "json_e_o_f_exception" else "x_content_parse_exception"
         return errors.EsError(400, outer, f"[{line}:{col}] {full}", caused_by=errors.java_exception(kind, full))
 
@@ -330,3 +330,58 @@ class _Scanner:
                 raise self._fail(f"Invalid UTF-8 middle byte 0x{raw[pos]:x}")
             pos += 1
         return pos
+
+
+def token_locations(raw: bytes) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Where the tokens of a valid JSON body start, as Elasticsearch's parsers report them.
+
+    Keys are paths of object keys and array positions: `path + ("name",)` is the field name of the
+    object entry at `path`, `path + ("value",)` its value, and `path + ("end",)` the closing bracket
+    of the container at `path`. Locations are (line, 1-based byte column).
+    """
+    found: dict[tuple[Any, ...], tuple[int, int]] = {}
+    stack: list[list[Any]] = []  # [path, kind, next array index, pending key]
+    line, row_start, pos, n = 1, 0, 0, len(raw)
+    while pos < n:
+        c = raw[pos]
+        where = (line, pos - row_start + 1)
+        if c == 0x0A:
+            line, row_start = line + 1, pos + 1
+        if c in b" \t\r\n,:":
+            pos += 1
+            continue
+        top = stack[-1] if stack else None
+        if c in b"]}":
+            found[top[0] + ("end",)] = where
+            stack.pop()
+            pos += 1
+            continue
+        if top is not None and top[1] == "{" and top[3] is None:
+            end = _string_end(raw, pos)
+            top[3] = json.loads(raw[pos:end])
+            found[top[0] + (top[3], "name")] = where
+            pos = end
+            continue
+        if top is None:
+            path: tuple[Any, ...] = ()
+        elif top[1] == "{":
+            path, top[3] = top[0] + (top[3],), None
+        else:
+            path, top[2] = top[0] + (top[2],), top[2] + 1
+        found[path + ("value",)] = where
+        if c in b"{[":
+            stack.append([path, chr(c), 0, None])
+            pos += 1
+        elif c == 0x22:
+            pos = _string_end(raw, pos)
+        else:
+            while pos < n and raw[pos] not in b" \t\r\n,]}":
+                pos += 1
+    return found
+
+
+def _string_end(raw: bytes, pos: int) -> int:
+    pos += 1
+    while raw[pos] != 0x22:
+        pos += 2 if raw[pos] == 0x5C else 1
+    return pos + 1

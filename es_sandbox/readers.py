@@ -13,6 +13,7 @@ expired readers every second, so a practice cluster is never kinder.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 import time
@@ -44,7 +45,7 @@ def time_param(value: str, name: str) -> int:
     try:
         return parse_time_millis(value, name)
     except errors.EsError as exc:
-        raise errors.EsError(400, "parse_exception", exc.reason) from None
+        raise errors.EsError(400, "parse_exception", exc.reason, caused_by=exc.caused_by) from None
 
 
 @dataclass
@@ -97,9 +98,13 @@ class Readers:
 
     def open(self, kind: str, shards: list[tuple["Index", int]], keep_alive_ms: int) -> Reader:
         """A reader over (index, shard id) pairs, each frozen at the shard's last refresh."""
-        with self._lock:
+        with self._lock, contextlib.ExitStack() as held:
             if kind == "scroll":
                 self._check_scroll_limit(shards)
+            # A merge computes what readers keep under the index's write lock: read the points and
+            # register them under it too, so no merge runs in between.
+            for index in sorted({i.uuid: i for i, _ in shards}.values(), key=lambda i: i.uuid):
+                held.enter_context(index.store.write_lock)
             contexts = []
             for index, shard_id in shards:
                 contexts.append(ShardContext(next(self._ids), index, shard_id, index.shards[shard_id].refreshed_seq_no,
@@ -179,9 +184,13 @@ class Readers:
     def reap(self) -> None:
         now = time.monotonic()
         with self._lock:
-            expired = [c.id for r in self._readers.values() if r.expired(now) for c in r.contexts]
-        if expired:
-            self.free_contexts(expired)
+            expired = [r for r in self._readers.values() if r.expired(now)]
+            for reader in expired:
+                if not reader.contexts:  # a point in time over no shard
+                    self._readers.pop(reader.key, None)
+        ids = [c.id for r in expired for c in r.contexts]
+        if ids:
+            self.free_contexts(ids)
 
     def open_contexts(self, kind: str | None = None) -> int:
         with self._lock:

@@ -158,9 +158,13 @@ class Router:
             route, found = max(same, key=lambda rm: rm[0].specificity())
             return route, found
         if candidates:
-            allowed = sorted({r.method for r, _ in candidates} | ({"HEAD"} if any(r.method == "GET" for r, _ in candidates) else set()))
+            methods = {r.method for r, _ in candidates} | ({"HEAD"} if any(r.method == "GET" for r, _ in candidates) else set())
+            allowed = [m for m in _METHOD_ORDER if m in methods]  # RestRequest.Method's EnumSet order
             raise MethodNotAllowed(request, allowed)
         raise NoHandler(request)
+
+
+_METHOD_ORDER = ("GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "CONNECT")
 
 
 class MethodNotAllowed(Exception):

@@ -25,7 +25,8 @@ def alias_indices(cluster: Cluster, alias: str) -> dict[str, bool]:
 def move_alias(cluster: Cluster, alias: str, index: str) -> OpResult:
     """Point `alias` at `index` alone, as its write index; no-op when it already does."""
     if index_state(cluster, alias) is not None:
-        raise UnsafeState(f"move alias {alias} to {index}", f"an index named [{alias}] exists on the {cluster.role} cluster",
+        raise UnsafeState(f"move alias {alias} to {index}",
+                          f"an index named [{alias}] exists on the {cluster.role} cluster",
                           "an alias cannot share a name with an index: choose another alias in the parameters")
     current = alias_indices(cluster, alias)
     if current == {index: True}:
@@ -33,5 +34,5 @@ def move_alias(cluster: Cluster, alias: str, index: str) -> OpResult:
     actions = [{"remove": {"index": other, "alias": alias}} for other in sorted(current) if other != index]
     actions.append({"add": {"index": index, "alias": alias, "is_write_index": True}})
     moved_from = f" (removed from {', '.join(sorted(set(current) - {index}))})" if set(current) - {index} else ""
-    return send(cluster, "move alias", "POST", "/_aliases", f"{alias} now points at {index} as its write index{moved_from}",
-                body={"actions": actions})
+    return send(cluster, "move alias", "POST", "/_aliases",
+                f"{alias} now points at {index} as its write index{moved_from}", body={"actions": actions})

@@ -3,9 +3,11 @@
 Both indices are read at the same time, each on its own cluster, each from a consistent view: the
 follower's view is opened first and the leader's just after, so the leader's view holds every
 operation the follower's does. While the leader still takes writes, only documents whose
-`_seq_no` is at or below the follower's global checkpoint are compared (search cannot filter by
-shard, so the lowest per-shard checkpoint is used): below it, the follower has applied every
-operation the leader made, so each document's latest version must be the same on both sides.
+`_seq_no` is at or below the follower's global checkpoint are compared (a hit does not say which
+shard it came from, so the lowest per-shard checkpoint is used): below it, the follower has applied
+every operation the leader made, so each document's latest version must be the same on both sides.
+Documents above it are read but only counted: filtering as they arrive, not in the query, keeps
+the comparison independent of how a cluster searches `_seq_no` (an index may keep no points for it).
 
 A document that differs may still have been changed on the leader around the checkpoint. Each one
 is settled: read it on the leader, wait until the follower has every operation the leader holds
@@ -21,7 +23,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from . import content_digest as cd
 from .connection import Cluster
-from .content_scan import IndexSnapshot, Page, scan_together
+from .content_scan import PAGE_SIZE, IndexSnapshot, Page, scan_together
 from .parity import refresh, shard_seq_nos
 from .waits import wait_until
 
@@ -36,8 +38,8 @@ class ContentReport:
     checkpoint: int | None  # the `_seq_no` bound compared (None: every document)
     leader_docs: int = 0  # documents compared on each side
     follower_docs: int = 0
-    leader_total: int = 0  # documents in each side's view, compared or not
-    follower_total: int = 0
+    leader_beyond: int = 0  # documents read but above the checkpoint: changed since, not compared
+    follower_beyond: int = 0
     differing_buckets: int = 0
     unnamed_buckets: int = 0  # differing buckets not re-scanned (over the memory budget)
     unnamed_docs: int = 0
@@ -50,23 +52,20 @@ class ContentReport:
 
     @property
     def matched(self) -> bool:
-        return not self.differences and not self.unnamed_buckets and not self.nothing_compared
-
-    @property
-    def nothing_compared(self) -> bool:
-        """A checkpoint at or above 0 yet no leader document at or below it, although it holds some:
-        the `_seq_no` filter matched nothing, which would make any comparison pass unseen."""
-        return self.checkpoint is not None and self.checkpoint >= 0 and self.leader_total > 0 and not self.leader_docs
+        return not self.differences and not self.unnamed_buckets
 
     @property
     def docs_per_s(self) -> float:
-        return (self.leader_docs + self.follower_docs) / self.scan_seconds if self.scan_seconds else 0.0
+        read = self.leader_docs + self.follower_docs + self.leader_beyond + self.follower_beyond
+        return read / self.scan_seconds if self.scan_seconds else 0.0
 
     def summary(self) -> str:
         at = "every document" if self.checkpoint is None else f"documents with _seq_no <= {self.checkpoint}"
-        text = (f"{self.leader_docs:,} of {self.leader_total:,} leader and {self.follower_docs:,} of "
-                f"{self.follower_total:,} follower documents compared ({at}) in {self.scan_seconds:.1f} s, "
-                f"{self.docs_per_s:,.0f} docs/s")
+        text = (f"{self.leader_docs:,} leader and {self.follower_docs:,} follower documents compared ({at}) "
+                f"in {self.scan_seconds:.1f} s, {self.docs_per_s:,.0f} docs/s")
+        if self.leader_beyond or self.follower_beyond:
+            text += (f"; {self.leader_beyond:,} leader and {self.follower_beyond:,} follower documents were written "
+                     "after the checkpoint")
         if self.explained:
             text += f"; {len(self.explained)} changed while compared and agree now"
         return text
@@ -81,7 +80,7 @@ def comparable_checkpoint(remote: Cluster, local: Cluster, leader: str, follower
 
 
 def compare_content(remote: Cluster, local: Cluster, leader: str, follower: str, *, live: bool,
-                    page_size: int = 1000, buckets: int = cd.DEFAULT_BUCKETS, name_budget: int = 20_000,
+                    page_size: int = PAGE_SIZE, buckets: int = cd.DEFAULT_BUCKETS, name_budget: int = 20_000,
                     settle_timeout_s: float = 60.0, progress: Progress | None = None) -> ContentReport:
     """Digest both indices in one pass; name and settle the documents of buckets that differ.
 
@@ -92,15 +91,15 @@ def compare_content(remote: Cluster, local: Cluster, leader: str, follower: str,
     report = ContentReport(leader, follower, bound)
     candidates: list[cd.Difference] = []
     refresh(local, follower)  # every operation up to the checkpoint must be in the follower's view
-    with IndexSnapshot(local, follower, seq_no_at_most=bound, page_size=page_size) as theirs:
+    with IndexSnapshot(local, follower, page_size=page_size) as theirs:
         refresh(remote, leader)
-        with IndexSnapshot(remote, leader, seq_no_at_most=bound, page_size=page_size) as mine:
-            report.leader_total, report.follower_total = mine.total_documents(), theirs.total_documents()
+        with IndexSnapshot(remote, leader, page_size=page_size) as mine:
             started = time.monotonic()
-            digests = (cd.BucketDigests(buckets), cd.BucketDigests(buckets))
+            digests = (cd.BucketDigests(buckets, bound), cd.BucketDigests(buckets, bound))
             _scan(mine, theirs, digests, progress)
             report.scan_seconds = time.monotonic() - started
             report.leader_docs, report.follower_docs = digests[0].documents, digests[1].documents
+            report.leader_beyond, report.follower_beyond = digests[0].beyond, digests[1].beyond
             report.without_source = max(digests[0].without_source, digests[1].without_source)
             differing = digests[0].differing(digests[1])
             report.differing_buckets = len(differing)
@@ -109,7 +108,7 @@ def compare_content(remote: Cluster, local: Cluster, leader: str, follower: str,
             report.unnamed_docs = sum(max(digests[0].counts[b], digests[1].counts[b]) for b in left)
             if chosen:
                 started = time.monotonic()
-                kept = (cd.BucketDocuments(chosen, buckets), cd.BucketDocuments(chosen, buckets))
+                kept = (cd.BucketDocuments(chosen, buckets, bound), cd.BucketDocuments(chosen, buckets, bound))
                 _scan(mine, theirs, kept, None)
                 report.rescan_seconds = time.monotonic() - started
                 candidates = cd.differences(kept[0].docs, kept[1].docs)
@@ -145,8 +144,9 @@ def lookup(cluster: Cluster, index: str, keys: Iterable[str]) -> dict[str, cd.Do
         answer = cluster.request("POST", f"/{index}/_mget", body={"docs": docs},
                                  params={"filter_path": "docs.found,docs._seq_no,docs._source"})
         for key, doc in zip(chunk, (answer.body or {}).get("docs", [])):
-            found[key] = (cd.DocVersion(int(doc["_seq_no"]), cd.doc_digest(key, int(doc["_seq_no"]), doc.get("_source")))
-                          if doc.get("found") else None)
+            seq_no = int(doc["_seq_no"]) if doc.get("found") else None
+            found[key] = (None if seq_no is None
+                          else cd.DocVersion(seq_no, cd.doc_digest(key, seq_no, doc.get("_source"))))
     return found
 
 
@@ -203,9 +203,6 @@ def _now(key: str, leader: cd.DocVersion | None, follower: cd.DocVersion | None)
 def named(report: ContentReport, limit: int = 20) -> list[str]:
     """The differing documents, as a person reads them, at most `limit` of them."""
     lines = [d.describe() for d in report.differences[:limit]]
-    if report.nothing_compared:
-        lines.append(f"no document was compared, although the leader holds {report.leader_total:,}: the cluster "
-                     f"answered a range query on _seq_no (<= {report.checkpoint}) with nothing")
     if len(report.differences) > limit:
         lines.append(f"... and {len(report.differences) - limit} more")
     if report.unnamed_buckets:

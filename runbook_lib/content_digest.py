@@ -70,24 +70,31 @@ def version_of(hit: Mapping[str, Any]) -> tuple[str, DocVersion]:
 class BucketDigests:
     """Per bucket, the sum (mod 2^128) of its documents' digests and their count.
 
-    A sum, not an exclusive or: a document counted twice must not cancel itself out.
+    A sum, not an exclusive or: a document counted twice must not cancel itself out. Documents
+    with a `_seq_no` above `seq_no_at_most` are counted in `beyond` and left out: filtering here
+    rather than in the query keeps the comparison independent of how a cluster searches `_seq_no`.
     """
 
-    def __init__(self, buckets: int = DEFAULT_BUCKETS) -> None:
+    def __init__(self, buckets: int = DEFAULT_BUCKETS, seq_no_at_most: int | None = None) -> None:
         if buckets < 1:
             raise ValueError("buckets must be at least 1")
         self.buckets = buckets
+        self.seq_no_at_most = seq_no_at_most
         self.sums = [0] * buckets
         self.counts = [0] * buckets
         self.without_source = 0
+        self.beyond = 0
 
     @property
     def documents(self) -> int:
         return sum(self.counts)
 
     def add_hits(self, hits: Iterable[Mapping[str, Any]]) -> int:
-        sums, counts, buckets, added = self.sums, self.counts, self.buckets, 0
+        sums, counts, buckets, bound, added = self.sums, self.counts, self.buckets, self.seq_no_at_most, 0
         for hit in hits:
+            if bound is not None and hit["_seq_no"] > bound:
+                self.beyond += 1
+                continue
             key, version = version_of(hit)
             if "_source" not in hit:
                 self.without_source += 1
@@ -125,14 +132,17 @@ def choose_buckets(differing: Iterable[int], leader: BucketDigests, follower: Bu
 class BucketDocuments:
     """Every document of the chosen buckets, by key: what a re-scan keeps to name differences."""
 
-    def __init__(self, buckets: Iterable[int], total_buckets: int) -> None:
+    def __init__(self, buckets: Iterable[int], total_buckets: int, seq_no_at_most: int | None = None) -> None:
         self.wanted = frozenset(buckets)
         self.total_buckets = total_buckets
+        self.seq_no_at_most = seq_no_at_most
         self.docs: dict[str, DocVersion] = {}
 
     def add_hits(self, hits: Iterable[Mapping[str, Any]]) -> int:
-        kept = 0
+        kept, bound = 0, self.seq_no_at_most
         for hit in hits:
+            if bound is not None and hit["_seq_no"] > bound:
+                continue
             key = doc_key(hit)
             if bucket_of(key, self.total_buckets) in self.wanted:
                 seq_no = int(hit["_seq_no"])

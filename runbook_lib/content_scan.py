@@ -20,6 +20,8 @@ from .connection import Cluster
 from .errors import RunbookError
 from .versions import Version
 
+# Fewer, larger pages: each page is a search of every shard; 5,000 small documents are a few MB.
+PAGE_SIZE = 5000
 PIT_SINCE = Version(7, 12, 0)  # `_shard_doc`, the tiebreaker that makes search_after over a PIT exact
 KEEP_ALIVE = "1m"
 _HIT_FIELDS = "hits.hits._id,hits.hits._routing,hits.hits._seq_no,hits.hits._source,hits.hits.sort"
@@ -28,14 +30,10 @@ Page = list[dict[str, Any]]
 
 
 class IndexSnapshot:
-    """One index as of the moment `open()` is called, optionally only documents at or below a
-    sequence number (`range` on `_seq_no`, which every version from 6.7 indexes)."""
+    """One index as of the moment `open()` is called."""
 
-    def __init__(self, cluster: Cluster, index: str, *, seq_no_at_most: int | None = None,
-                 page_size: int = 1000) -> None:
+    def __init__(self, cluster: Cluster, index: str, *, page_size: int = PAGE_SIZE) -> None:
         self.cluster, self.index, self.page_size = cluster, index, page_size
-        self.query: dict[str, Any] = ({"match_all": {}} if seq_no_at_most is None
-                                      else {"range": {"_seq_no": {"lte": seq_no_at_most}}})
         self.uses_pit = cluster.version >= PIT_SINCE
         self.pit_id: str | None = None
 
@@ -56,13 +54,6 @@ class IndexSnapshot:
             pit_id, self.pit_id = self.pit_id, None
             self.cluster.request("DELETE", "/_pit", body={"id": pit_id}, ignore=(404,))
 
-    def total_documents(self) -> int:
-        """Every document of this view, whatever the `_seq_no` bound (exact when a point in time is open)."""
-        if not self.uses_pit:
-            return int(self.cluster.request("POST", f"/{self.index}/_count").body["count"])
-        body = {"size": 0, "track_total_hits": True, "pit": self._pit()}
-        return int(self._search(body, "pit_id,_shards,timed_out,hits.total")["hits"]["total"]["value"])
-
     def pages(self) -> Iterator[Page]:
         """Every matching document, a page at a time (`_id`, `_routing`, `_seq_no`, `_source`)."""
         return self._pit_pages() if self.uses_pit else self._scroll_pages()
@@ -81,7 +72,7 @@ class IndexSnapshot:
         return answer
 
     def _pit_pages(self) -> Iterator[Page]:
-        body: dict[str, Any] = {"size": self.page_size, "query": self.query, "sort": [{"_shard_doc": "asc"}],
+        body: dict[str, Any] = {"size": self.page_size, "sort": [{"_shard_doc": "asc"}],
                                 "seq_no_primary_term": True, "track_total_hits": False}
         while True:
             body["pit"] = self._pit()
@@ -94,7 +85,7 @@ class IndexSnapshot:
             body["search_after"] = hits[-1]["sort"]
 
     def _scroll_pages(self) -> Iterator[Page]:
-        body = {"size": self.page_size, "query": self.query, "sort": ["_doc"], "seq_no_primary_term": True}
+        body = {"size": self.page_size, "sort": ["_doc"], "seq_no_primary_term": True}
         fields = f"_scroll_id,_shards,timed_out,{_HIT_FIELDS}"
         answer = self._search(body, fields, path=f"/{self.index}/_search", params={"scroll": KEEP_ALIVE})
         scroll_id = answer.get("_scroll_id")

@@ -94,7 +94,8 @@ def begin_cutover(step: Step) -> Cutover:
             info = ccr_ops.follower_info(step.local, pair.follower) or {}
             step.checks.expect(f"{pair.follower} follows {alias}:{pair.leader} ({leader_uuid})",
                                f"{alias}:{pair.leader} {leader_uuid}",
-                               f"{info.get('remote_cluster')}:{info.get('leader_index')} {recorded or '(uuid not readable)'}",
+                               f"{info.get('remote_cluster')}:{info.get('leader_index')} "
+                               f"{recorded or '(uuid not readable)'}",
                                ok=info.get("remote_cluster") == alias and info.get("leader_index") == pair.leader
                                and recorded in (None, leader_uuid),
                                advice="the follower follows another index: fix `indices` or re-create the follower")
@@ -122,7 +123,8 @@ def block_leader_writes(cut: Cutover) -> None:
         if result.changed and not step.params.dry_run:
             cut.blocked_at[pair.follower] = started
         if not step.params.dry_run:
-            step.checks.expect(f"{pair.leader}: writes blocked", True, index_ops.write_blocked(step.remote, pair.leader),
+            step.checks.expect(f"{pair.leader}: writes blocked", True,
+                               index_ops.write_blocked(step.remote, pair.leader),
                                advice="the block did not take: look at the request above, then run this cell again")
 
 
@@ -178,7 +180,8 @@ def check_frozen_parity(cut: Cutover) -> None:
             follower_seq = {n: s.max_seq_no for n, s in parity.shard_seq_nos(step.local, pair.follower).items()}
         step.checks.expect(f"{pair.follower}: document count equals the blocked leader's", counts[0], counts[1],
                            advice="do not promote: lift the block (06_rollback_or_cleanup) and run 04_verify")
-        step.checks.expect(f"{pair.follower}: max seq no per shard equals the blocked leader's", leader_seq, follower_seq,
+        step.checks.expect(f"{pair.follower}: max seq no per shard equals the blocked leader's", leader_seq,
+                           follower_seq,
                            advice="do not promote: lift the block (06_rollback_or_cleanup) and run 04_verify")
     step.checks.raise_on_failure()
 

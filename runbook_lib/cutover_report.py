@@ -20,7 +20,7 @@ _AFTER_SWITCH = ("if applications already write to the promoted index, their wri
                  "clusters (06_rollback_or_cleanup explains what a rollback loses)")
 
 
-def compare_content(cut: Cutover, *, page_size: int = 1000) -> list[ContentReport]:
+def compare_content(cut: Cutover, *, page_size: int = content_compare.PAGE_SIZE) -> list[ContentReport]:
     step = cut.step
     reports = []
     for pair in pairs(step):
@@ -28,7 +28,8 @@ def compare_content(cut: Cutover, *, page_size: int = 1000) -> list[ContentRepor
             step.checks.info(f"{pair.follower}: content against the blocked leader", "not compared in a dry run")
             continue
         state = follower_state(step, pair)
-        with cut.timed("compare content", pair) as detail, scan_progress(f"{pair.leader} vs {pair.follower}") as progress:
+        with cut.timed("compare content", pair) as detail, \
+                scan_progress(f"{pair.leader} vs {pair.follower}") as progress:
             report = content_compare.compare_content(step.remote, step.local, pair.leader, pair.follower, live=False,
                                                      page_size=page_size,
                                                      settle_timeout_s=step.params.latency_timeout_s, progress=progress)

@@ -44,7 +44,7 @@ def summary_lines(result: RunResult, stats: WriterStats, lost: list[str] | None,
     yield f"Sample data: {docs:,} documents loaded into {pair.leader} in {load_s:.0f} s ({docs / max(load_s, 1e-9):,.0f}/s)"
     yield "Steps:"
     for step in result.steps:
-        yield f"  {step.step:<22} {_verdict(step):<8} {_counts(step):<34} {_seconds(step.duration_s)}"
+        yield f"  {step.step:<22} {_verdict(step):<8} {_counts(step):<40} {_seconds(step.duration_s)}"
         if step.message:
             yield f"      {step.message}"
     checks = {step.step: _checks(step) for step in result.steps if step.notebook}
@@ -54,7 +54,7 @@ def summary_lines(result: RunResult, stats: WriterStats, lost: list[str] | None,
             yield f"{title} ({step_name}):"
             yield from (f"  {c['verdict']:<5} {c['name']}: {show_value(c['observed'], 100)}" for c in found)
     yield from _application_lines(stats, lost, pair)
-    yield from _count_lines(result, pair, local, remote)
+    yield from _count_lines(result, pair, local, remote, expected=docs + stats.acknowledged)
     yield f"Executed notebooks: {result.folder}/"
     failed = result.failed_step
     if failed:
@@ -79,15 +79,16 @@ def _application_lines(stats: WriterStats, lost: list[str] | None, pair: IndexPa
         yield f"  every acknowledged document is on the promoted index {pair.follower}: 0 lost"
 
 
-def _count_lines(result: RunResult, pair: IndexPair, local: Any, remote: Any) -> Iterable[str]:
+def _count_lines(result: RunResult, pair: IndexPair, local: Any, remote: Any, expected: int) -> Iterable[str]:
     counts = []
     for client, index, role in ((remote, pair.leader, "leader"), (local, pair.follower, "promoted" if result.passed else "follower")):
         try:
+            client.indices.refresh(index=index)  # a count sees only what a refresh has made searchable
             answer = client.count(index=index)
             counts.append(f"{index} ({role}) {getattr(answer, 'body', answer)['count']:,}")
         except Exception as exc:  # noqa: BLE001 - a summary line must not hide the rest of the summary
             counts.append(f"{index} ({role}) not counted: {type(exc).__name__}")
-    yield "Documents: " + "; ".join(counts)
+    yield f"Documents: {'; '.join(counts)} (expected {expected:,}: the sample plus every acknowledged write)"
 
 
 def _checks(step: StepResult) -> list[dict[str, Any]]:

@@ -56,20 +56,23 @@ def read_outcome(notebook: Any) -> NotebookOutcome:
     """Read an executed notebook (a path or an nbformat node) into its outcome."""
     nb = _load(notebook)
     cells = [c for c in nb.get("cells", []) if _PAPERMILL_MARKER not in c.get("metadata", {}).get("tags", [])]
+    headings = _headings(nb.get("cells", []))
     checks: dict[str, int] = {}
     failed_checks: list[str] = []
-    for kind, *_, payload in iter_records(nb):
+    failed_under = ""  # the heading of the cell that recorded the first failed check
+    for kind, cell_index, _, _, payload in iter_records(nb):
         if kind == "check":
             checks[payload.get("verdict", "?")] = checks.get(payload.get("verdict", "?"), 0) + 1
             if payload.get("verdict") == "fail":
                 failed_checks.append(str(payload.get("name", "?")))
+                failed_under = failed_under or headings[cell_index]
     papermill = nb.get("metadata", {}).get("papermill", {})
     cells_s = sum(float(c.get("metadata", {}).get("papermill", {}).get("duration") or 0) for c in cells)
     common = dict(checks=checks, failed_checks=tuple(failed_checks), duration_s=papermill.get("duration"),
                   cells_s=cells_s)
     stopped = _first_incomplete(cells)
     if stopped is not None:
-        return NotebookOutcome(False, _stop_message(stopped), stopped, **common)
+        return NotebookOutcome(False, _stop_message(stopped, failed_under), stopped, **common)
     if failed_checks:
         names = ", ".join(failed_checks)
         return NotebookOutcome(False, f"check(s) failed without stopping the notebook: {names}", **common)
@@ -85,11 +88,7 @@ def _load(notebook: Any) -> Mapping[str, Any]:
 
 
 def _first_incomplete(cells: list[Mapping[str, Any]]) -> FailedCell | None:
-    heading = ""
-    for index, cell in enumerate(cells):
-        if cell.get("cell_type") == "markdown":
-            heading = _heading(cell.get("source", "")) or heading
-            continue
+    for index, (cell, heading) in enumerate(zip(cells, _headings(cells))):
         if cell.get("cell_type") != "code":
             continue
         status = cell.get("metadata", {}).get("papermill", {}).get("status")
@@ -105,6 +104,16 @@ def _first_incomplete(cells: list[Mapping[str, Any]]) -> FailedCell | None:
     return None
 
 
+def _headings(cells: list[Mapping[str, Any]]) -> list[str]:
+    """For each cell, the nearest markdown heading at or above it."""
+    out, heading = [], ""
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            heading = _heading(cell.get("source", "")) or heading
+        out.append(heading)
+    return out
+
+
 def _heading(source: str) -> str:
     for line in source.splitlines():
         if line.startswith("#"):
@@ -112,7 +121,7 @@ def _heading(source: str) -> str:
     return ""
 
 
-def _stop_message(cell: FailedCell) -> str:
+def _stop_message(cell: FailedCell, failed_under: str = "") -> str:
     if cell.error_name == "SystemExit":
         return (f"{cell.where} raised SystemExit({cell.error_value}): the notebook stopped early and the "
                 "cells after it never ran")
@@ -120,6 +129,9 @@ def _stop_message(cell: FailedCell) -> str:
         # A runbook error's message already says what is wrong and what to do; anything else is a bug
         # or an unexpected condition, and its type matters.
         text = cell.error_value if cell.error_name in _RUNBOOK_ERRORS else f"{cell.error_name}: {cell.error_value}"
+        if cell.error_name == "CheckFailed" and failed_under and failed_under != cell.heading:
+            # The step stopped at its verdict; the check itself was made further up, where the fix is.
+            return f'"{failed_under}" (stopped at {cell.where}): {text}'
         return f"{cell.where}: {text}"
     if cell.status == "running":
         return f"{cell.where} never finished: the kernel stopped while running it"

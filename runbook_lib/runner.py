@@ -261,7 +261,4 @@ def _step_line(step: StepResult) -> str:
     counts = step.checks
     checks = f"{sum(counts.values())} checks" + (f" ({counts['fail']} failed)" if counts.get("fail") else "")
     line = f"  {step.step:<24} {step.status.upper() if step.status != 'passed' else 'passed':<8} {checks:<22}"
-    line += f" {step.duration_s:6.1f} s" if step.duration_s is not None else ""
-    if step.message:
-        line += f"\n      {step.message}"
-    return line
+    return line + (f" {step.duration_s:6.1f} s" if step.duration_s is not None else "")

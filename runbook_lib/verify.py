@@ -41,8 +41,8 @@ def followers_ready(step: Step) -> None:
             f"{info.get('status')}, following {info.get('remote_cluster')}:{info.get('leader_index')}")
         step.checks.expect(f"{pair.follower} follows {alias}:{pair.leader}", f"active, following {alias}:{pair.leader}",
                            observed, advice="run 03_follow first (or resume the follower) and then this notebook",
-                           ok=info is not None and info.get("status") == "active" and info.get("remote_cluster") == alias
-                           and info.get("leader_index") == pair.leader)
+                           ok=info is not None and info.get("status") == "active"
+                           and info.get("remote_cluster") == alias and info.get("leader_index") == pair.leader)
         stats = ccr_ops.follow_stats(step.local, pair.follower) or {}
         fatal = [f"shard {s.get('shard_id')}: {s['fatal_exception'].get('reason')}"
                  for s in stats.get("shards", []) if s.get("fatal_exception")]
@@ -153,7 +153,8 @@ def _parity_checks(step: Step, r: PairParity, *, moving: bool) -> None:
                  s.follower_view_of_leader, s.lag] for s in r.shards])
 
 
-def compare_content(step: Step, *, live: bool = True, page_size: int = 1000) -> list[ContentReport]:
+def compare_content(step: Step, *, live: bool = True,
+                    page_size: int = content_compare.PAGE_SIZE) -> list[ContentReport]:
     """Every document at or below the follower's checkpoint, leader against follower."""
     reports = []
     for pair in pairs(step):
@@ -192,7 +193,8 @@ def report(step: Step, timings: Sequence[canaries.CanaryTiming], parities: Seque
         mine = [t for t in timings if t.follower == r.pair.follower]
         content = next((c for c in contents if c.follower == r.pair.follower), None)
         entry = {
-            "canary_get_ms": _worst([t.get_ms for t in mine]), "canary_search_ms": _worst([t.search_ms for t in mine]),
+            "canary_get_ms": _worst([t.get_ms for t in mine]),
+            "canary_search_ms": _worst([t.search_ms for t in mine]),
             "lag_operations": r.lag, "leader_count": r.leader_count, "follower_count": r.follower_count,
             "mapping_equal": not r.mapping_differences,
             "content_compared": None if content is None else content.leader_docs,
@@ -200,14 +202,15 @@ def report(step: Step, timings: Sequence[canaries.CanaryTiming], parities: Seque
             "content_docs_per_s": None if content is None else round(content.docs_per_s),
         }
         summary[r.pair.follower] = entry
-        rows.append([f"{r.pair.leader} -> {r.pair.follower}", _ms(entry["canary_get_ms"]), _ms(entry["canary_search_ms"]),
-                     r.lag, f"{r.leader_count:,} / {r.follower_count:,}",
-                     "equal" if entry["mapping_equal"] else "differs",
+        latency = (["not measured (dry run)"] * 2 if step.params.dry_run
+                   else [_ms(entry["canary_get_ms"]), _ms(entry["canary_search_ms"])])
+        rows.append([f"{r.pair.leader} -> {r.pair.follower}", *latency, r.lag,
+                     f"{r.leader_count:,} / {r.follower_count:,}", "equal" if entry["mapping_equal"] else "differs",
                      "not compared" if content is None else
                      f"{content.leader_docs:,} compared, {entry['content_differences']} differ"])
     show_table("Replication: latency, lag and parity",
-               ["pair", "slowest canary GET", "slowest canary search", "operations behind", "documents leader / follower",
-                "mapping", "content"], rows)
+               ["pair", "slowest canary GET", "slowest canary search", "operations behind",
+                "documents leader / follower", "mapping", "content"], rows)
     if not step.params.dry_run:
         figure = plots.replication_figure(timings, [(r.pair.follower, r.shards) for r in parities])
         plots.show_figure(figure, "Latency and lag", "; ".join(

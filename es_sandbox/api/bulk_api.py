@@ -1,4 +1,10 @@
-"""`_bulk`: newline-delimited actions, each succeeding or failing on its own, results in order."""
+"""`_bulk`: newline-delimited actions, each succeeding or failing on its own, results in order.
+
+Lines are read as BulkRequestParser (8.x) reads them: every newline ends a line and blank lines still
+count, the line after an index/create/update action is its document whatever it holds, an action
+left without a document at the end is dropped, and a body not ending with a newline is refused.
+A malformed action line or update line fails the whole request; a bad document fails its item.
+"""
 
 from __future__ import annotations
 
@@ -6,149 +12,208 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from .. import errors
-from ..rest import RestRequest
-from .documents_api import apply_refresh, update_document, write_response
+from ..rest import RestRequest, parse_json
+from .documents_api import (apply_refresh, long_param, parse_update, require_alias, update_document, update_problems, write_problems,
+                            write_request, write_response)
 
 if TYPE_CHECKING:
     from ..cluster import Cluster
     from ..index import Index
 
-_ACTIONS = ("index", "create", "update", "delete")
-_META_KEYS = {"_index", "_id", "routing", "if_seq_no", "if_primary_term", "version", "version_type", "pipeline",
-              "require_alias", "retry_on_conflict", "dynamic_templates", "op_type", "_source"}
+_ACTIONS = ("create", "delete", "index", "update")
+_META_KEYS = {"_index", "_id", "routing", "op_type", "version", "version_type", "if_seq_no", "if_primary_term",
+              "retry_on_conflict", "pipeline", "_source", "require_alias", "require_data_stream",
+              "list_executed_pipelines", "dynamic_templates"}
 _STATUS = {"created": 201, "updated": 200, "deleted": 200, "not_found": 404, "noop": 200}
+_PARAMS = ("refresh", "routing", "timeout", "pipeline", "wait_for_active_shards", "require_alias", "require_data_stream",
+           "_source", "_source_includes", "_source_excludes", "list_executed_pipelines", "include_source_on_error")
 
 
-def parse_actions(request: RestRequest, default_index: str | None) -> list[dict[str, Any]]:
-    lines = request.body.split(b"\n")
-    if lines and lines[-1].strip():
+def _token(value: Any) -> str:
+    if isinstance(value, dict):
+        return "START_OBJECT"
+    if isinstance(value, list):
+        return "START_ARRAY"
+    if isinstance(value, bool):
+        return "VALUE_BOOLEAN"
+    if value is None:
+        return "VALUE_NULL"
+    return "VALUE_NUMBER" if isinstance(value, (int, float)) else "VALUE_STRING"
+
+
+def _action_line(line: bytes, number: int) -> tuple[str, dict[str, Any]] | None:
+    parsed = parse_json(line) if line.strip() else None
+    if parsed is None and not line.strip():
+        return None
+    if not isinstance(parsed, dict):
+        raise errors.illegal_argument(f"Malformed action/metadata line [{number}], expected START_OBJECT but found [{_token(parsed)}]")
+    if not parsed:
+        raise errors.illegal_argument(f"Malformed action/metadata line [{number}], expected FIELD_NAME but found [END_OBJECT]")
+    kind, meta = next(iter(parsed.items()))  # further keys are ignored in 8.x (with a deprecation warning)
+    if kind not in _ACTIONS:
+        raise errors.illegal_argument(
+            f"Malformed action/metadata line [{number}], expected field [create], [delete], [index] or [update] but found [{kind}]")
+    if not isinstance(meta, dict):
+        raise errors.illegal_argument(
+            f"Malformed action/metadata line [{number}], expected START_OBJECT or END_OBJECT but found [{_token(meta)}]")
+    for key, value in meta.items():
+        if isinstance(value, list) or (isinstance(value, dict) and key not in ("_source", "dynamic_templates")):
+            raise errors.illegal_argument(f"Malformed action/metadata line [{number}], expected a simple value for field "
+                                          f"[{key}] but found [{_token(value)}]")
+        if key not in _META_KEYS:
+            raise errors.illegal_argument(f"Action/metadata line [{number}] contains an unknown parameter [{key}]")
+    if kind == "update" and (meta.get("version") is not None or meta.get("version_type") not in (None, "internal")):
+        raise errors.illegal_argument("Update requests do not support versioning. Please use `if_seq_no` and `if_primary_term` instead")
+    return kind, meta
+
+
+def parse_actions(body: bytes, default_index: str | None, default_routing: str | None) -> list[dict[str, Any]]:
+    lines = body.split(b"\n")
+    if lines[-1]:
         raise errors.illegal_argument("The bulk request must be terminated by a newline [\\n]")
+    lines.pop()
     actions: list[dict[str, Any]] = []
-    i = 0
-    from ..rest import parse_json  # noqa: PLC0415
-
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if not line.strip():
+    number = 0
+    while number < len(lines):
+        parsed = _action_line(lines[number], number + 1)
+        number += 1
+        if parsed is None:
             continue
-        meta_line = parse_json(line)
-        if not isinstance(meta_line, dict) or len(meta_line) != 1:
-            raise errors.illegal_argument(f"Malformed action/metadata line [{i}], expected START_OBJECT or END_OBJECT but found [VALUE_STRING]")
-        kind, meta = next(iter(meta_line.items()))
-        if kind not in _ACTIONS:
-            raise errors.illegal_argument(
-                f"Malformed action/metadata line [{i}], expected field [create], [delete], [index] or [update] but found [{kind}]"
-            )
-        if not isinstance(meta, dict):
-            raise errors.illegal_argument(f"Malformed action/metadata line [{i}], expected START_OBJECT but found [VALUE_STRING]")
-        unknown = [k for k in meta if k not in _META_KEYS]
-        if unknown:
-            raise errors.illegal_argument(f"Action/metadata line [{i}] contains an unknown parameter [{unknown[0]}]")
-        action = {"kind": kind, "meta": meta, "index": meta.get("_index", default_index), "line": i}
+        kind, meta = parsed
+        action = {"kind": kind, "meta": meta, "index": meta.get("_index", default_index),
+                  "routing": meta.get("routing", default_routing)}
         if kind != "delete":
-            while i < len(lines) and not lines[i].strip():
-                i += 1
-            if i >= len(lines):
-                raise errors.action_request_validation(f"source is missing for [{kind}] at line [{i}]")
-            action["source_raw"] = lines[i]
-            i += 1
+            if number >= len(lines):
+                break  # an action without its document line is dropped, as the incremental parser does
+            raw = lines[number][:-1] if lines[number].endswith(b"\r") else lines[number]
+            number += 1
+            action["source_raw"] = raw
+            if kind == "update":
+                action["update"] = parse_update(raw, parse_json(raw) if raw.strip() else None)
         actions.append(action)
-    if not actions:
-        raise errors.action_request_validation("no requests added")
-    missing = [n for n, a in enumerate(actions) if a["index"] is None]
-    if missing:
-        raise errors.action_request_validation(*["index is missing" for _ in missing])
+    # BulkRequest.validate: every item's own validation, all reported together.
+    problems = [] if actions else ["no requests added"]
+    for action in actions:
+        meta = action["meta"]
+        if action["index"] is None:
+            problems.append("index is missing")
+        if action["kind"] == "update":
+            problems.extend(update_problems(action["update"]))
+        else:
+            action["op"] = "create" if action["kind"] == "create" or meta.get("op_type") == "create" else action["kind"]
+            doc_id = str(meta["_id"]) if meta.get("_id") is not None else None
+            problems.extend(write_problems(action["op"], doc_id, meta))
+    if problems:
+        raise errors.action_request_validation(*problems)
     return actions
 
 
 def register(cluster: "Cluster") -> None:
     route = cluster.router.route
-    auth = cluster.security
 
-    @route(("POST", "PUT"), "/_bulk", params=("refresh", "routing", "timeout", "pipeline", "wait_for_active_shards",
-                                              "require_alias", "require_data_stream", "_source", "_source_includes",
-                                              "_source_excludes", "list_executed_pipelines"))
-    @route(("POST", "PUT"), "/{index}/_bulk", params=("refresh", "routing", "timeout", "pipeline", "wait_for_active_shards",
-                                                      "require_alias", "require_data_stream", "_source", "_source_includes",
-                                                      "_source_excludes", "list_executed_pipelines"))
+    @route(("POST", "PUT"), "/_bulk", params=_PARAMS)
+    @route(("POST", "PUT"), "/{index}/_bulk", params=_PARAMS)
     def bulk(request: RestRequest):
         started = time.monotonic()
-        actions = parse_actions(request, request.path_params.get("index"))
-        items: list[dict[str, Any] | None] = [None] * len(actions)
-        touched: dict[str, tuple["Index", list]] = {}
-        run: list[int] = []
-
-        def flush_run() -> None:
-            if not run:
-                return
-            index = actions[run[0]]["resolved"]
-            outcomes = index.write_batch([actions[p]["request"] for p in run])
-            for position, outcome in zip(run, outcomes):
-                items[position] = _item(actions[position], index, outcome)
-                if not isinstance(outcome, errors.EsError):
-                    touched.setdefault(index.name, (index, []))[1].append(outcome)
-            run.clear()
-
-        for position, action in enumerate(actions):
-            try:
-                index = _target(cluster, request, action)
-                source = None
-                if "source_raw" in action:
-                    from ..rest import parse_json  # noqa: PLC0415
-
-                    source = parse_json(action["source_raw"])
-                meta = action["meta"]
-                if action["kind"] == "update":
-                    flush_run()
-                    outcome = update_document(index, str(meta.get("_id")), source, meta.get("routing"),
-                                              meta.get("if_seq_no"), meta.get("if_primary_term"))
-                    if isinstance(outcome, dict):
-                        items[position] = {"update": {**outcome, "status": 200}}
-                    else:
-                        items[position] = _item(action, index, outcome)
-                        touched.setdefault(index.name, (index, []))[1].append(outcome)
-                    continue
-                action["resolved"] = index
-                action["request"] = {
-                    "op": action["kind"], "id": str(meta["_id"]) if meta.get("_id") is not None else None,
-                    "source": source, "routing": meta.get("routing"),
-                    "if_seq_no": meta.get("if_seq_no"), "if_primary_term": meta.get("if_primary_term"),
-                }
-                if run and actions[run[0]]["resolved"] is not index:
-                    flush_run()
-                run.append(position)
-            except errors.EsError as exc:
-                flush_run()
-                items[position] = _item(action, None, exc)
-        flush_run()
+        if not request.body:
+            raise errors.EsError(400, "parse_exception", "request body is required")
+        actions = parse_actions(request.body, request.path_params.get("index"), request.param("routing"))
         refresh = request.param("refresh")
-        for index, results in touched.values():
-            apply_refresh(index, refresh, results)
+        if refresh not in (None, "", "true", "false", "wait_for"):
+            raise errors.illegal_argument(f"Unknown value for refresh: [{refresh}].")
+        items = _Run(cluster, request).execute(actions)
         return {
-            "errors": any("error" in next(iter(item.values())) for item in items if item),
+            "errors": any("error" in next(iter(item.values())) for item in items),
             "took": int((time.monotonic() - started) * 1000),
             "items": items,
         }
 
 
-def _target(cluster: "Cluster", request: RestRequest, action: dict[str, Any]) -> "Index":
-    name = action["index"]
-    auto_create = action["kind"] != "delete" and action["kind"] != "update"
-    index = cluster.resolve_write_index(name, auto_create=auto_create)
-    privilege = {"index": "indices:data/write/index", "create": "indices:data/write/index",
-                 "delete": "indices:data/write/delete", "update": "indices:data/write/update"}[action["kind"]]
-    cluster.security.authorize_indices(request.principal, privilege, [index.name])
-    index.check_writable()
-    return index
+class _Run:
+    """Executes parsed actions; consecutive writes to one index go to Index.write_batch together."""
+
+    def __init__(self, cluster: "Cluster", request: RestRequest) -> None:
+        self.cluster = cluster
+        self.request = request
+        self.items: list[dict[str, Any] | None] = []
+        self.touched: dict[str, tuple["Index", list]] = {}
+        self.pending: list[tuple[int, dict[str, Any], dict[str, Any]]] = []  # (position, action, write)
+        self.pending_index: "Index | None" = None
+
+    def execute(self, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        self.items = [None] * len(actions)
+        for position, action in enumerate(actions):
+            try:
+                index = self._target(action)
+                meta = action["meta"]
+                if action["kind"] == "update":
+                    self._flush()
+                    outcome = update_document(index, str(meta.get("_id")), action["update"], action["routing"],
+                                              long_param(meta.get("if_seq_no"), "if_seq_no"),
+                                              long_param(meta.get("if_primary_term"), "if_primary_term"))
+                    self._record(position, action, index, outcome)
+                    continue
+                source = None
+                if action["kind"] != "delete":
+                    source = parse_json(action["source_raw"]) if action["source_raw"].strip() else _EMPTY
+                doc_id = str(meta["_id"]) if meta.get("_id") is not None else None
+                write = write_request(action["op"], doc_id, source, action["routing"],
+                                      {k: meta.get(k) for k in ("version", "version_type", "if_seq_no", "if_primary_term")})
+                if source is _EMPTY:
+                    raise errors.EsError(400, "document_parsing_exception", "[0:0] failed to parse, document is empty")
+                if self.pending_index is not index:
+                    self._flush()
+                self.pending_index = index
+                self.pending.append((position, action, write))
+            except errors.EsError as exc:
+                self._flush()
+                self.items[position] = _failure(action, exc)
+        self._flush()
+        refresh = self.request.param("refresh")
+        for index, results in self.touched.values():
+            apply_refresh(index, refresh, results)
+        return self.items  # type: ignore[return-value]
+
+    def _target(self, action: dict[str, Any]) -> "Index":
+        name = action["index"]
+        if action["meta"].get("require_alias", self.request.param("require_alias")) in (True, "", "true"):
+            require_alias(self.cluster, name, "true")
+        # Deletes never create an index; index, create and update (which may upsert) do.
+        index = self.cluster.resolve_write_index(name, auto_create=action["kind"] != "delete")
+        privilege = "indices:data/write/" + {"create": "index"}.get(action["kind"], action["kind"])
+        self.cluster.security.authorize_indices(self.request.principal, privilege, [index.name])
+        index.check_writable()
+        return index
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        index, batch = self.pending_index, self.pending
+        self.pending, self.pending_index = [], None
+        outcomes = index.write_batch([write for _, _, write in batch])  # type: ignore[union-attr]
+        for (position, action, write), outcome in zip(batch, outcomes):
+            if write.get("auto_id"):
+                action["meta"] = {**action["meta"], "_id": write["id"]}
+            self._record(position, action, index, outcome)  # type: ignore[arg-type]
+
+    def _record(self, position: int, action: dict[str, Any], index: "Index", outcome: Any) -> None:
+        kind = action["kind"]
+        if isinstance(outcome, errors.EsError):
+            self.items[position] = _failure(action, outcome, index)
+        elif isinstance(outcome, dict):  # an update that changed nothing
+            self.items[position] = {kind: {**outcome, "status": 200}}
+        else:
+            body = write_response(self.cluster, index, outcome, self.request.param("refresh") in ("", "true"))
+            body["status"] = _STATUS[outcome.result]
+            self.items[position] = {kind: body}
+            self.touched.setdefault(index.name, (index, []))[1].append(outcome)
 
 
-def _item(action: dict[str, Any], index: "Index | None", outcome: Any) -> dict[str, Any]:
-    kind = action["kind"]
-    if isinstance(outcome, errors.EsError):
-        meta = action["meta"]
-        return {kind: {"_index": index.name if index else action["index"], "_id": meta.get("_id"),
-                       "status": outcome.status, "error": outcome.fragment()}}
-    body = write_response(index, outcome)
-    body["status"] = _STATUS[outcome.result]
-    return {kind: body}
+_EMPTY = object()
+
+
+def _failure(action: dict[str, Any], exc: errors.EsError, index: "Index | None" = None) -> dict[str, Any]:
+    meta = action["meta"]
+    doc_id = str(meta["_id"]) if meta.get("_id") is not None else None
+    return {action["kind"]: {"_index": index.name if index else action["index"], "_id": doc_id,
+                             "status": exc.status, "error": exc.fragment()}}

@@ -2,33 +2,35 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import TYPE_CHECKING, Any
 
-from .. import errors
+from .. import errors, json_body
 from ..index import WriteResult
+from ..index_admin import BLOCKS, write_shards
 from ..rest import RestRequest, RestResponse
+from ..source_filter import filter_source
 
 if TYPE_CHECKING:
     from ..cluster import Cluster
     from ..index import Index
 
 _WRITE_PARAMS = ("refresh", "routing", "timeout", "version", "version_type", "if_seq_no", "if_primary_term",
-                 "op_type", "pipeline", "wait_for_active_shards", "require_alias", "require_data_stream")
+                 "op_type", "pipeline", "wait_for_active_shards", "require_alias", "require_data_stream",
+                 "include_source_on_error")
 _GET_PARAMS = ("realtime", "refresh", "routing", "preference", "stored_fields", "_source", "_source_includes",
                "_source_excludes", "version", "version_type")
+_UPDATE_FIELDS = ("script", "scripted_upsert", "upsert", "doc", "doc_as_upsert", "detect_noop", "_source")
+_VERSION_TYPES = ("internal", "external", "external_gt", "external_gte")
 
 
-def write_response(index: "Index", result: WriteResult) -> dict[str, Any]:
-    replicas_placed = min(index.number_of_replicas, 1)  # two data nodes: one replica copy can be placed
-    return {
-        "_index": index.name,
-        "_id": result.doc_id,
-        "_version": result.version,
-        "result": result.result,
-        "_shards": {"total": 1 + index.number_of_replicas, "successful": 1 + replicas_placed, "failed": 0},
-        "_seq_no": result.seq_no,
-        "_primary_term": result.primary_term,
-    }
+def write_response(cluster: "Cluster", index: "Index", result: WriteResult, forced_refresh: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {"_index": index.name, "_id": result.doc_id, "_version": result.version, "result": result.result}
+    if forced_refresh:
+        body["forced_refresh"] = True
+    body.update({"_shards": write_shards(cluster, index, result.shard), "_seq_no": result.seq_no,
+                 "_primary_term": result.primary_term})
+    return body
 
 
 def apply_refresh(index: "Index", refresh: str | None, results: list[WriteResult]) -> bool:
@@ -45,21 +47,63 @@ def apply_refresh(index: "Index", refresh: str | None, results: list[WriteResult
     raise errors.illegal_argument(f"Unknown value for refresh: [{refresh}].")
 
 
-def seq_param(request: RestRequest, name: str) -> int | None:
-    value = request.param(name)
+def long_param(value: Any, name: str) -> int | None:
     if value is None:
         return None
     try:
         return int(value)
-    except ValueError:
+    except (TypeError, ValueError):
         raise errors.illegal_argument(f"Failed to parse long parameter [{name}] with value [{value}]") from None
+
+
+def write_request(op: str, doc_id: str | None, source: Any, routing: str | None, params: dict[str, Any]) -> dict[str, Any]:
+    """One write as Index.write_batch takes it, validated like IndexRequest/DeleteRequest.validate."""
+    problems = write_problems(op, doc_id, params)
+    if problems:
+        raise errors.action_request_validation(*problems)
+    return {"op": op, "id": doc_id, "source": source, "routing": routing,
+            "if_seq_no": long_param(params.get("if_seq_no"), "if_seq_no"),
+            "if_primary_term": long_param(params.get("if_primary_term"), "if_primary_term"),
+            "version": long_param(params.get("version"), "version"), "version_type": params.get("version_type") or "internal"}
+
+
+def write_problems(op: str, doc_id: str | None, params: dict[str, Any]) -> list[str]:
+    """IndexRequest/DeleteRequest.validate and DocWriteRequest.validateSeqNoBasedCASParams, in order."""
+    version_type = params.get("version_type") or "internal"
+    if version_type not in _VERSION_TYPES:
+        raise errors.illegal_argument(f"No version type match [{version_type}]")
+    version = long_param(params.get("version"), "version")
+    if_seq_no = long_param(params.get("if_seq_no"), "if_seq_no")
+    if_term = long_param(params.get("if_primary_term"), "if_primary_term")
+    problems = []
+    if op == "create":
+        if version_type != "internal":
+            problems.append("create operations only support internal versioning. use index instead")
+        if version is not None:
+            problems.append("create operations do not support explicit versions. use index instead")
+        if if_seq_no is not None or if_term is not None:
+            problems.append("create operations do not support compare and set. use index instead")
+    if doc_id is not None and len(doc_id.encode()) > 512:
+        problems.append(f"id [{doc_id}] is too long, must be no longer than 512 bytes but was: {len(doc_id.encode())}")
+    if version is not None and (version < 0 if version_type != "internal" else version <= 0):
+        problems.append(f"illegal version value [{version}] for version type [{version_type.upper()}]")
+    if version_type == "internal" and version is not None and op != "create":
+        problems.append("internal versioning can not be used for optimistic concurrency control. "
+                        "Please use `if_seq_no` and `if_primary_term` instead")
+    if if_seq_no is not None and (version_type != "internal" or version is not None):
+        problems.append("compare and write operations can not use versioning")
+    if if_seq_no is not None and if_term is None:
+        problems.append("ifSeqNo is set, but primary term is [0]")
+    if if_term is not None and if_seq_no is None:
+        problems.append(f"ifSeqNo is unassigned, but primary term is [{if_term}]")
+    return problems
 
 
 def source_filter_spec(request: RestRequest) -> Any:
     source = request.param("_source")
     includes = request.param("_source_includes")
     excludes = request.param("_source_excludes")
-    if source in ("false",):
+    if source == "false":
         return False
     spec: dict[str, list[str]] = {}
     if source not in (None, "true", ""):
@@ -71,6 +115,20 @@ def source_filter_spec(request: RestRequest) -> Any:
     return spec or True
 
 
+def check_readable(index: "Index") -> None:
+    index.check_open()
+    setting, block = BLOCKS["read"]
+    if index.setting(setting) == "true":
+        raise errors.cluster_block(403, f"index [{index.name}] blocked by: [{block}];")
+
+
+def require_alias(cluster: "Cluster", name: str, flag: str | None) -> None:
+    if flag in ("", "true") and name not in cluster.alias_names():
+        raise errors.EsError(404, "index_not_found_exception",
+                             f"no such index [{name}] and [require_alias] request flag is [true] and [{name}] is not an alias",
+                             index_uuid="_na_", index=name)
+
+
 def register(cluster: "Cluster") -> None:
     route = cluster.router.route
     auth = cluster.security
@@ -78,29 +136,31 @@ def register(cluster: "Cluster") -> None:
     def do_write(request: RestRequest, op: str, doc_id: str | None) -> RestResponse:
         name = request.path_params["index"]
         source = request.json(required=True)
-        if_seq_no, if_term = seq_param(request, "if_seq_no"), seq_param(request, "if_primary_term")
-        if (if_seq_no is None) != (if_term is None):
-            raise errors.action_request_validation("ifSeqNo is set, but primary term is [0]" if if_term is None else "ifSeqNo is unassigned, but primary term is [" + str(if_term) + "]")
         op_type = request.param("op_type")
         if op_type is not None:
             if op_type not in ("index", "create"):
                 raise errors.illegal_argument(f"opType must be 'create' or 'index', found: [{op_type}]")
-            op = op_type if op == "index" else op
-        if op == "create" and doc_id is None and op_type == "create":
-            pass
+            op = "create" if op == "create" else op_type
+        routing = request.param("routing")
+        write = write_request(op, doc_id, source, routing, {k: request.param(k) for k in
+                                                           ("version", "version_type", "if_seq_no", "if_primary_term")})
+        require_alias(cluster, name, request.param("require_alias"))
         index = cluster.resolve_write_index(name)
         auth.authorize_indices(request.principal, "indices:data/write/index", [index.name])
-        outcome = index.write_batch([{
-            "op": op, "id": doc_id, "source": source, "routing": request.param("routing"),
-            "if_seq_no": if_seq_no, "if_primary_term": if_term,
-        }])[0]
+        outcome = index.write_batch([write])[0]
         if isinstance(outcome, errors.EsError):
             raise outcome
         forced = apply_refresh(index, request.param("refresh"), [outcome])
-        body = write_response(index, outcome)
-        if forced:
-            body["forced_refresh"] = True
-        return RestResponse(201 if outcome.result == "created" else 200, body, headers={"Location": f"/{index.name}/_doc/{outcome.doc_id}"} if outcome.result == "created" else {})
+        return created_or_ok(index, outcome, routing, forced)
+
+    def created_or_ok(index: "Index", outcome: WriteResult, routing: str | None, forced: bool) -> RestResponse:
+        body = write_response(cluster, index, outcome, forced)
+        if outcome.result != "created":
+            return RestResponse(200, body)
+        location = f"/{urllib.parse.quote_plus(index.name)}/_doc/{urllib.parse.quote_plus(outcome.doc_id)}"
+        if routing is not None:
+            location += f"?routing={urllib.parse.quote_plus(routing)}"
+        return RestResponse(201, body, headers={"Location": location})
 
     @route("POST", "/{index}/_doc", params=_WRITE_PARAMS)
     def index_auto_id(request: RestRequest):
@@ -115,16 +175,14 @@ def register(cluster: "Cluster") -> None:
         return do_write(request, "create", request.path_params["id"])
 
     @route("GET", "/{index}/_doc/{id}", params=_GET_PARAMS)
-    @route("HEAD", "/{index}/_doc/{id}", params=_GET_PARAMS)
     def get(request: RestRequest):
         index = _readable(cluster, request)
         auth.authorize_indices(request.principal, "indices:data/read/get", [index.name])
+        if request.bool_param("refresh"):
+            index.refresh()
         doc_id = request.path_params["id"]
         _, row = index.get(doc_id, request.param("routing"))
-        found = row is not None and row.found
-        if request.method == "HEAD":
-            return RestResponse(200 if found else 404, None)
-        if not found:
+        if row is None or not row.found:
             return RestResponse(404, {"_index": index.name, "_id": doc_id, "found": False})
         body: dict[str, Any] = {
             "_index": index.name, "_id": doc_id, "_version": row.version,
@@ -132,85 +190,93 @@ def register(cluster: "Cluster") -> None:
         }
         spec = source_filter_spec(request)
         if spec is not False:
-            from ..search import filter_source  # noqa: PLC0415
-
             body["_source"] = filter_source(row.source, spec)
         return body
 
-    @route(("GET", "HEAD"), "/{index}/_source/{id}", params=_GET_PARAMS)
+    @route("GET", "/{index}/_source/{id}", params=_GET_PARAMS)
     def get_source(request: RestRequest):
         index = _readable(cluster, request)
         auth.authorize_indices(request.principal, "indices:data/read/get", [index.name])
-        _, row = index.get(request.path_params["id"], request.param("routing"))
+        doc_id = request.path_params["id"]
+        _, row = index.get(doc_id, request.param("routing"))
         if row is None or not row.found:
-            if request.method == "HEAD":
-                return RestResponse(404, None)
-            raise errors.resource_not_found(f"Document not found [{index.name}]/[{request.path_params['id']}]")
-        if request.method == "HEAD":
-            return RestResponse(200, None)
-        from ..search import filter_source  # noqa: PLC0415
-
+            raise errors.resource_not_found(f"Document not found [{index.name}]/[{doc_id}]")
         return filter_source(row.source, source_filter_spec(request))
 
     @route("DELETE", "/{index}/_doc/{id}", params=_WRITE_PARAMS)
     def delete(request: RestRequest):
         name = request.path_params["index"]
+        routing = request.param("routing")
+        write = write_request("delete", request.path_params["id"], None, routing,
+                              {k: request.param(k) for k in ("version", "version_type", "if_seq_no", "if_primary_term")})
         index = cluster.resolve_write_index(name, auto_create=False)
         auth.authorize_indices(request.principal, "indices:data/write/delete", [index.name])
-        if_seq_no, if_term = seq_param(request, "if_seq_no"), seq_param(request, "if_primary_term")
-        outcome = index.write_batch([{
-            "op": "delete", "id": request.path_params["id"], "routing": request.param("routing"),
-            "if_seq_no": if_seq_no, "if_primary_term": if_term,
-        }])[0]
+        outcome = index.write_batch([write])[0]
         if isinstance(outcome, errors.EsError):
             raise outcome
-        apply_refresh(index, request.param("refresh"), [outcome])
-        return RestResponse(200 if outcome.result == "deleted" else 404, write_response(index, outcome))
+        forced = apply_refresh(index, request.param("refresh"), [outcome])
+        return RestResponse(200 if outcome.result == "deleted" else 404, write_response(cluster, index, outcome, forced))
 
     @route("POST", "/{index}/_update/{id}", params=("refresh", "routing", "timeout", "if_seq_no", "if_primary_term",
                                                     "retry_on_conflict", "wait_for_active_shards", "_source",
                                                     "_source_includes", "_source_excludes", "require_alias", "lang"))
     def update(request: RestRequest):
+        body = parse_update(request.body, request.json(required=True))
+        problems = update_problems(body)
+        if problems:
+            raise errors.action_request_validation(*problems)
+        require_alias(cluster, request.path_params["index"], request.param("require_alias"))
         index = cluster.resolve_write_index(request.path_params["index"])
         auth.authorize_indices(request.principal, "indices:data/write/update", [index.name])
-        body = request.json(required=True)
-        outcome = update_document(index, request.path_params["id"], body, request.param("routing"),
-                                  seq_param(request, "if_seq_no"), seq_param(request, "if_primary_term"))
+        routing = request.param("routing")
+        outcome = update_document(index, request.path_params["id"], body, routing,
+                                  long_param(request.param("if_seq_no"), "if_seq_no"),
+                                  long_param(request.param("if_primary_term"), "if_primary_term"))
         if isinstance(outcome, dict):
             return outcome
-        apply_refresh(index, request.param("refresh"), [outcome])
-        return RestResponse(201 if outcome.result == "created" else 200, write_response(index, outcome))
+        forced = apply_refresh(index, request.param("refresh"), [outcome])
+        return created_or_ok(index, outcome, routing, forced)
 
     @route(("GET", "POST"), "/_mget", params=_GET_PARAMS)
     @route(("GET", "POST"), "/{index}/_mget", params=_GET_PARAMS)
     def mget(request: RestRequest):
-        body = request.json(required=True) or {}
+        body = request.json(required=True)
         default_index = request.path_params.get("index")
-        if "ids" in body:
-            specs = [{"_id": i} for i in body["ids"]]
-        elif "docs" in body:
-            specs = body["docs"]
-        else:
+        if not isinstance(body, dict) or not (body.get("ids") or body.get("docs")):
             raise errors.action_request_validation("no documents to get")
-        docs = []
-        for spec in specs:
-            name = spec.get("_index", default_index)
-            doc_id = str(spec.get("_id"))
-            if name is None:
-                raise errors.action_request_validation("index is missing for doc 0")
-            try:
-                index = cluster.resolve(name, allow_no_indices=False)[0]
-                auth.authorize_indices(request.principal, "indices:data/read/mget", [index.name])
-                _, row = index.get(doc_id, spec.get("routing"))
-            except errors.EsError as exc:
-                docs.append({"_index": name, "_id": doc_id, "error": exc.fragment() | {"root_cause": exc.root_causes()}})
-                continue
-            if row is None or not row.found:
-                docs.append({"_index": index.name, "_id": doc_id, "found": False})
-            else:
-                docs.append({"_index": index.name, "_id": doc_id, "_version": row.version, "_seq_no": row.seq_no,
-                             "_primary_term": row.primary_term, "found": True, "_source": row.source})
-        return {"docs": docs}
+        specs = [{"_id": i} for i in body["ids"]] if "ids" in body else body["docs"]
+        if request.bool_param("refresh"):
+            for index in cluster.resolve(default_index or "_all", ignore_unavailable=True):
+                index.refresh()
+        missing = [f"index is missing for doc {n}" for n, spec in enumerate(specs) if not spec.get("_index", default_index)]
+        if missing:
+            raise errors.action_request_validation(*missing)
+        default_spec = source_filter_spec(request)
+        return {"docs": [_mget_one(cluster, request, spec, default_index, default_spec) for spec in specs]}
+
+
+def _mget_one(cluster: "Cluster", request: RestRequest, spec: dict[str, Any], default_index: str | None, default_source: Any) -> dict[str, Any]:
+    name = spec.get("_index", default_index)
+    doc_id = str(spec.get("_id"))
+    try:
+        indices = cluster.resolve(name, allow_no_indices=False)
+        if len(indices) > 1:
+            raise errors.illegal_argument(f"alias [{name}] has more than one index associated with it "
+                                          f"[{', '.join(i.name for i in indices)}], can't execute a single index op")
+        index = indices[0]
+        check_readable(index)
+        cluster.security.authorize_indices(request.principal, "indices:data/read/mget", [index.name])
+        _, row = index.get(doc_id, spec.get("routing", request.param("routing")))
+    except errors.EsError as exc:
+        return {"_index": name, "_id": doc_id, "error": exc.body()["error"]}
+    if row is None or not row.found:
+        return {"_index": index.name, "_id": doc_id, "found": False}
+    doc = {"_index": index.name, "_id": doc_id, "_version": row.version, "_seq_no": row.seq_no,
+           "_primary_term": row.primary_term, "found": True}
+    source_spec = spec.get("_source", default_source)
+    if source_spec is not False:
+        doc["_source"] = filter_source(row.source, source_spec)
+    return doc
 
 
 def _readable(cluster: "Cluster", request: RestRequest) -> "Index":
@@ -218,21 +284,40 @@ def _readable(cluster: "Cluster", request: RestRequest) -> "Index":
     indices = cluster.resolve(name, allow_no_indices=False)
     if len(indices) > 1:
         raise errors.illegal_argument(f"alias [{name}] has more than one index associated with it [{', '.join(i.name for i in indices)}], can't execute a single index op")
-    index = indices[0]
-    index.check_open()
-    return index
+    check_readable(indices[0])
+    return indices[0]
+
+
+def parse_update(raw: bytes, body: Any) -> dict[str, Any]:
+    """UpdateRequest's parser: an object of known fields."""
+    if not isinstance(body, dict):
+        raise errors.EsError(400, "x_content_parse_exception", "[1:1] [UpdateRequest] Expected START_OBJECT")
+    for key in body:
+        if key not in _UPDATE_FIELDS:
+            line, col = json_body.token_locations(raw).get((key, "name"), (1, 1))
+            raise errors.EsError(400, "x_content_parse_exception", f"[{line}:{col}] [UpdateRequest] unknown field [{key}]")
+    return body
+
+
+def update_problems(body: dict[str, Any]) -> list[str]:
+    """UpdateRequest.validate."""
+    if "script" in body:
+        raise errors.not_implemented("_update with a script")
+    return ["script or doc is missing"] if body.get("doc") is None and "upsert" not in body else []
 
 
 def update_document(index: "Index", doc_id: str, body: dict[str, Any], routing: str | None,
                     if_seq_no: int | None, if_term: int | None) -> WriteResult | dict[str, Any]:
     """Partial update (`doc`, `upsert`, `doc_as_upsert`); an unchanged document is a noop."""
-    if "script" in body:
-        raise errors.not_implemented("_update with a script")
+    if (if_seq_no is None) != (if_term is None):
+        raise errors.action_request_validation(
+            "ifSeqNo is set, but primary term is [0]" if if_term is None else f"ifSeqNo is unassigned, but primary term is [{if_term}]")
     partial = body.get("doc")
-    if partial is None and "upsert" not in body:
-        raise errors.action_request_validation("script or doc is missing")
     _, row = index.get(doc_id, routing)
     if row is None or not row.found:
+        if if_seq_no is not None:
+            raise errors.version_conflict(index.name, index.uuid, doc_id,
+                                          f"version conflict, required seqNo [{if_seq_no}], primary term [{if_term}]. but no document was found")
         if body.get("doc_as_upsert"):
             new = partial
         elif "upsert" in body:

@@ -1,11 +1,12 @@
 """Index management: create, get, exists, delete, settings, mappings, open/close, refresh, flush,
-force merge, write blocks and aliases."""
+force merge, API blocks and aliases (the logic lives in index_admin and aliases)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import errors, index_settings
+from .. import aliases, errors, index_settings
+from ..index_admin import BLOCKS, check_destructive, refuse_alias_names, settings_view, shards_header, update_settings
 from ..rest import RestRequest, RestResponse
 
 if TYPE_CHECKING:
@@ -14,6 +15,11 @@ if TYPE_CHECKING:
 
 _RESOLVE_PARAMS = ("expand_wildcards", "ignore_unavailable", "allow_no_indices")
 _MASTER_PARAMS = ("master_timeout", "timeout")
+_GET_SETTINGS_PARAMS = (*_RESOLVE_PARAMS, "flat_settings", "include_defaults", "local", "master_timeout")
+_PUT_SETTINGS_PARAMS = (*_RESOLVE_PARAMS, *_MASTER_PARAMS, "preserve_existing", "flat_settings", "reopen")
+_FEATURES = ("aliases", "mappings", "settings")
+_ALIASES_ON_FOLLOWERS = ("can't modify aliases on indices [{}]; "
+                         "aliases of following indices are self-replicated from their leader indices")
 
 
 def resolve(cluster: "Cluster", request: RestRequest, default_expand: str = "open", allow_no_indices: bool = True) -> list["Index"]:
@@ -25,25 +31,11 @@ def resolve(cluster: "Cluster", request: RestRequest, default_expand: str = "ope
     )
 
 
-def shards_header(indices: list["Index"], only_open: bool = True) -> dict[str, int]:
-    chosen = [i for i in indices if i.is_open or not only_open]
-    primaries = sum(i.number_of_shards for i in chosen)
-    total = sum(i.number_of_shards * (1 + i.number_of_replicas) for i in chosen)
-    return {"total": total, "successful": primaries, "failed": 0}
-
-
-def settings_view(index: "Index", flat: bool, include_defaults: bool, name_filter: str | None = None) -> dict[str, Any]:
-    import fnmatch
-
-    own = dict(index.settings)
-    if name_filter:
-        patterns = name_filter.split(",")
-        own = {k: v for k, v in own.items() if any(fnmatch.fnmatchcase(k, p) or fnmatch.fnmatchcase(k.removeprefix("index."), p) for p in patterns)}
-    out: dict[str, Any] = {"settings": own if flat else index_settings.nest(own)}
-    if include_defaults:
-        defaults = {k: v for k, v in index_settings.defaults().items() if k not in index.settings}
-        out["defaults"] = defaults if flat else index_settings.nest(defaults)
-    return out
+def refuse_on_followers(indices: list["Index"], message: str) -> None:
+    """CCR's request validators: mappings and aliases of a follower come only from its leader."""
+    following = list(dict.fromkeys(i.name for i in indices if i.is_follower))
+    if following:
+        raise errors.status(403, message.format(", ".join(following)))
 
 
 def register(cluster: "Cluster") -> None:
@@ -55,48 +47,45 @@ def register(cluster: "Cluster") -> None:
         name = request.path_params["index"]
         auth.authorize_indices(request.principal, "indices:admin/create", [name])
         body = request.json() or {}
-        unknown = [k for k in body if k not in ("settings", "mappings", "aliases")]
-        if unknown:
-            raise errors.parsing(f"unknown key [{unknown[0]}] for create index", line=1, col=2)
-        cluster.create_index(name, body.get("settings"), body.get("mappings"), body.get("aliases"))
+        for key in body:
+            if key not in ("settings", "mappings", "aliases"):
+                raise errors.EsError(400, "parse_exception", f"unknown key [{key}] for create index")
+        specs = {}
+        for alias, raw in (body.get("aliases") or {}).items():
+            aliases.validate_name(alias)
+            if alias == name or alias in cluster.indices:
+                raise errors.EsError(400, "invalid_alias_name_exception",
+                                     f"Invalid alias name [{alias}]: an index or data stream exists with the same name as the alias")
+            specs[alias] = aliases.spec_of({**(raw or {}), "alias": alias})
+        cluster.create_index(name, body.get("settings"), body.get("mappings"), specs)
         return {"acknowledged": True, "shards_acknowledged": True, "index": name}
 
-    @route("GET", "/{index}", params=(*_RESOLVE_PARAMS, "flat_settings", "include_defaults", "local", "features", "master_timeout"))
+    @route("GET", "/{index}", params=(*_GET_SETTINGS_PARAMS, "features", "human"))
     def get(request: RestRequest):
         indices = resolve(cluster, request, "open,closed")
-        if request.method == "HEAD":
-            return RestResponse(200 if indices else 404, None)
         auth.authorize_indices(request.principal, "indices:admin/get", [i.name for i in indices])
-        flat = request.bool_param("flat_settings")
-        defaults = request.bool_param("include_defaults")
-        return {
-            i.name: {
-                "aliases": i.aliases,
-                "mappings": i.mappings.to_body(),
-                **settings_view(i, flat, defaults),
-            }
-            for i in indices
-        }
-
-    @route("HEAD", "/{index}", params=(*_RESOLVE_PARAMS, "flat_settings", "include_defaults", "local"))
-    def exists(request: RestRequest):
-        try:
-            indices = resolve(cluster, request, "open,closed")
-        except errors.EsError:
-            return RestResponse(404, None)
-        return RestResponse(200 if indices else 404, None)
+        features = (request.param("features") or ",".join(_FEATURES)).split(",")
+        for feature in features:
+            if feature not in _FEATURES:
+                raise errors.illegal_argument(f"No feature for name [{feature}]")
+        flat, defaults = request.bool_param("flat_settings"), request.bool_param("include_defaults")
+        out: dict[str, Any] = {}
+        for index in indices:
+            entry: dict[str, Any] = {}
+            if "aliases" in features:
+                entry["aliases"] = dict(sorted(index.aliases.items()))
+            if "mappings" in features:
+                entry["mappings"] = index.mappings.to_body()
+            if "settings" in features:
+                entry.update(settings_view(index, flat, defaults))
+            out[index.name] = entry
+        return out
 
     @route("DELETE", "/{index}", params=(*_RESOLVE_PARAMS, *_MASTER_PARAMS))
     def delete(request: RestRequest):
         expression = request.path_params["index"]
-        if cluster.cluster_setting("action.destructive_requires_name", "true") == "true":
-            if any("*" in part or part == "_all" for part in expression.split(",")):
-                raise errors.illegal_argument("Wildcard expressions or all indices are not allowed")
-        for part in expression.split(","):
-            if part not in cluster.indices and part in cluster.alias_names():
-                raise errors.illegal_argument(
-                    f"The provided expression [{part}] matches an alias, specify the corresponding concrete indices instead."
-                )
+        check_destructive(cluster, expression)
+        refuse_alias_names(cluster, expression)
         indices = resolve(cluster, request, "open,closed")
         auth.authorize_indices(request.principal, "indices:admin/delete", [i.name for i in indices])
         for index in indices:
@@ -105,32 +94,31 @@ def register(cluster: "Cluster") -> None:
 
     # --- settings ---------------------------------------------------------------------------
 
-    @route("GET", "/{index}/_settings", params=(*_RESOLVE_PARAMS, "flat_settings", "include_defaults", "local", "master_timeout"))
-    @route("GET", "/{index}/_settings/{name}", params=(*_RESOLVE_PARAMS, "flat_settings", "include_defaults", "local", "master_timeout"))
-    @route("GET", "/_settings", params=(*_RESOLVE_PARAMS, "flat_settings", "include_defaults", "local", "master_timeout"))
+    @route("GET", "/{index}/_settings", params=_GET_SETTINGS_PARAMS)
+    @route("GET", "/{index}/_settings/{name}", params=_GET_SETTINGS_PARAMS)
+    @route("GET", "/_settings", params=_GET_SETTINGS_PARAMS)
+    @route("GET", "/_settings/{name}", params=_GET_SETTINGS_PARAMS)
     def get_settings(request: RestRequest):
         indices = resolve(cluster, request, "open,closed")
         auth.authorize_indices(request.principal, "indices:monitor/settings/get", [i.name for i in indices])
-        flat = request.bool_param("flat_settings")
-        defaults = request.bool_param("include_defaults")
-        name = request.path_params.get("name")
-        return {i.name: settings_view(i, flat, defaults, name) for i in indices}
+        flat, defaults = request.bool_param("flat_settings"), request.bool_param("include_defaults")
+        views = {i.name: settings_view(i, flat, defaults, request.path_params.get("name")) for i in indices}
+        # GetSettingsResponse leaves out indices without a matching setting, unless defaults are shown.
+        return {name: view for name, view in views.items() if defaults or view["settings"]}
 
-    @route("PUT", "/{index}/_settings", params=(*_RESOLVE_PARAMS, *_MASTER_PARAMS, "preserve_existing", "flat_settings", "reopen"))
-    @route("PUT", "/_settings", params=(*_RESOLVE_PARAMS, *_MASTER_PARAMS, "preserve_existing", "flat_settings", "reopen"))
+    @route("PUT", "/{index}/_settings", params=_PUT_SETTINGS_PARAMS)
+    @route("PUT", "/_settings", params=_PUT_SETTINGS_PARAMS)
     def put_settings(request: RestRequest):
         body = request.json(required=True)
-        if not isinstance(body, dict) or not body:
+        if not isinstance(body, dict):
             raise errors.action_request_validation("no settings to update")
-        given = body.get("settings", body) if set(body) == {"settings"} else body
+        given = body["settings"] if isinstance(body.get("settings"), dict) else body
+        flat = index_settings.flatten(given)
+        if not flat:
+            raise errors.action_request_validation("no settings to update")
         indices = resolve(cluster, request, "open,closed")
         auth.authorize_indices(request.principal, "indices:admin/settings/update", [i.name for i in indices])
-        preserve = request.bool_param("preserve_existing")
-        flat = index_settings.flatten(given)
-        for index in indices:
-            index_settings.validate_update(flat, cluster.config.flavour, index.name, index.uuid, index.is_open)
-        for index in indices:
-            update_settings(cluster, index, flat, preserve)
+        update_settings(cluster, indices, flat, request.bool_param("preserve_existing"), request.bool_param("reopen"))
         return {"acknowledged": True}
 
     # --- mappings ---------------------------------------------------------------------------
@@ -159,17 +147,18 @@ def register(cluster: "Cluster") -> None:
     @route("POST", "/{index}/_close", params=(*_RESOLVE_PARAMS, *_MASTER_PARAMS, "wait_for_active_shards"))
     def close(request: RestRequest):
         expression = request.path_params["index"]
-        if cluster.cluster_setting("action.destructive_requires_name", "true") == "true" and any(
-            "*" in p or p == "_all" for p in expression.split(",")
-        ):
-            raise errors.illegal_argument("Wildcard expressions or all indices are not allowed")
+        check_destructive(cluster, expression)
+        refuse_alias_names(cluster, expression)
         indices = resolve(cluster, request, "open")
         auth.authorize_indices(request.principal, "indices:admin/close", [i.name for i in indices])
-        for index in indices:
+        closing = [i for i in indices if i.is_open]
+        if not closing:  # MetadataIndexStateService: nothing left to close
+            return {"acknowledged": True, "shards_acknowledged": False, "indices": {}}
+        for index in closing:
             index.state = "close"
             index.persist()
             cluster.notify("index_closed", index)
-        return {"acknowledged": True, "shards_acknowledged": True, "indices": {i.name: {"closed": True} for i in indices}}
+        return {"acknowledged": True, "shards_acknowledged": True, "indices": {i.name: {"closed": True} for i in closing}}
 
     @route("POST", "/{index}/_open", params=(*_RESOLVE_PARAMS, *_MASTER_PARAMS, "wait_for_active_shards"))
     def open_(request: RestRequest):
@@ -185,176 +174,105 @@ def register(cluster: "Cluster") -> None:
 
     # --- refresh, flush, merge --------------------------------------------------------------
 
+    def broadcast(request: RestRequest, action: str, work) -> dict[str, Any]:
+        indices = resolve(cluster, request)
+        auth.authorize_indices(request.principal, action, [i.name for i in indices])
+        for index in indices:
+            index.check_open()
+            work(index)
+        return {"_shards": shards_header(cluster, indices)}
+
     @route(("POST", "GET"), "/{index}/_refresh", params=_RESOLVE_PARAMS)
     @route(("POST", "GET"), "/_refresh", params=_RESOLVE_PARAMS)
     def refresh(request: RestRequest):
-        indices = resolve(cluster, request)
-        for index in indices:
-            index.check_open()
-            index.refresh()
-        return {"_shards": shards_header(indices)}
+        return broadcast(request, "indices:admin/refresh", lambda index: index.refresh())
 
     @route(("POST", "GET"), "/{index}/_flush", params=(*_RESOLVE_PARAMS, "force", "wait_if_ongoing"))
     @route(("POST", "GET"), "/_flush", params=(*_RESOLVE_PARAMS, "force", "wait_if_ongoing"))
     def flush(request: RestRequest):
-        indices = resolve(cluster, request)
-        for index in indices:
-            index.check_open()
-        return {"_shards": shards_header(indices)}
+        request.bool_param("force")
+        request.bool_param("wait_if_ongoing")
+        return broadcast(request, "indices:admin/flush", lambda index: None)  # every write is already durable
 
-    @route("POST", "/{index}/_forcemerge", params=(*_RESOLVE_PARAMS, "max_num_segments", "only_expunge_deletes", "flush", "wait_for_completion"))
-    @route("POST", "/_forcemerge", params=(*_RESOLVE_PARAMS, "max_num_segments", "only_expunge_deletes", "flush", "wait_for_completion"))
+    _MERGE_PARAMS = (*_RESOLVE_PARAMS, "max_num_segments", "only_expunge_deletes", "flush", "wait_for_completion")
+
+    @route("POST", "/{index}/_forcemerge", params=_MERGE_PARAMS)
+    @route("POST", "/_forcemerge", params=_MERGE_PARAMS)
     def forcemerge(request: RestRequest):
-        indices = resolve(cluster, request)
-        for index in indices:
-            index.check_open()
-            index.merge()
-        return {"_shards": shards_header(indices)}
+        request.int_param("max_num_segments")
+        if request.bool_param("only_expunge_deletes") and request.param("max_num_segments") is not None:
+            raise errors.action_request_validation(
+                "cannot set only_expunge_deletes and max_num_segments at the same time, those two parameters are mutually exclusive")
+        if not request.bool_param("wait_for_completion", True):
+            raise errors.not_implemented("_forcemerge?wait_for_completion=false")
+        return broadcast(request, "indices:admin/forcemerge", lambda index: index.merge())
 
     # --- blocks -----------------------------------------------------------------------------
 
     @route("PUT", "/{index}/_block/{block}", params=(*_RESOLVE_PARAMS, *_MASTER_PARAMS))
     def add_block(request: RestRequest):
         block = request.path_params["block"]
-        if block not in ("write", "read", "read_only", "metadata"):
+        if block not in BLOCKS:
             raise errors.illegal_argument(f"No block found with name [{block}]")
+        check_destructive(cluster, request.path_params["index"])
         indices = resolve(cluster, request, "open")
         auth.authorize_indices(request.principal, "indices:admin/block/add", [i.name for i in indices])
-        for index in indices:
-            update_settings(cluster, index, {f"index.blocks.{block}": "true"}, False)
-        return {
-            "acknowledged": True,
-            "shards_acknowledged": True,
-            "indices": [{"name": i.name, "blocked": True} for i in indices],
-        }
+        update_settings(cluster, indices, {BLOCKS[block][0]: "true"}, False)
+        return {"acknowledged": True, "shards_acknowledged": True,
+                "indices": [{"name": i.name, "blocked": True} for i in indices]}
 
     # --- aliases ----------------------------------------------------------------------------
 
+    def authorize_aliases(request: RestRequest):
+        def check(indices: list["Index"]) -> None:
+            auth.authorize_indices(request.principal, "indices:admin/aliases", [i.name for i in indices])
+            refuse_on_followers(indices, _ALIASES_ON_FOLLOWERS)
+        return check
+
     @route("POST", "/_aliases", params=_MASTER_PARAMS)
-    def aliases(request: RestRequest):
-        body = request.json(required=True) or {}
-        actions = body.get("actions")
-        if not isinstance(actions, list) or not actions:
-            raise errors.action_request_validation("no actions specified")
-        planned = [_plan_alias_action(cluster, action) for action in actions]
-        refuse_on_followers([index for _, index, _, _ in planned], _ALIASES_ON_FOLLOWERS)
-        for kind, index, alias, spec in planned:
-            auth.authorize_indices(request.principal, "indices:admin/aliases", [index.name])
-        for kind, index, alias, spec in planned:
-            if kind == "add":
-                index.aliases[alias] = spec
-            elif kind == "remove":
-                index.aliases.pop(alias, None)
-            else:
-                cluster.delete_index(index)
-                continue
-            index.aliases_version += 1
-            index.persist()
-        return {"acknowledged": True, "errors": False}
+    def update_aliases(request: RestRequest):
+        actions = aliases.parse_actions(request.body, request.json(required=True))
+        return aliases.apply(cluster, actions, authorize_aliases(request))
 
     @route(("PUT", "POST"), "/{index}/_alias/{name}", params=_MASTER_PARAMS)
     @route(("PUT", "POST"), "/{index}/_aliases/{name}", params=_MASTER_PARAMS)
+    @route(("PUT", "POST"), "/_alias/{name}", params=_MASTER_PARAMS)
+    @route(("PUT", "POST"), "/_aliases/{name}", params=_MASTER_PARAMS)
+    @route("PUT", "/{index}/_alias", params=_MASTER_PARAMS)
+    @route("PUT", "/{index}/_aliases", params=_MASTER_PARAMS)
+    @route("PUT", "/_alias", params=_MASTER_PARAMS)
     def put_alias(request: RestRequest):
-        spec = _alias_spec(request.json() or {})
-        targets = resolve(cluster, request, "open,closed")
-        refuse_on_followers(targets, _ALIASES_ON_FOLLOWERS)
-        for index in targets:
-            index.aliases[request.path_params["name"]] = spec
-            index.aliases_version += 1
-            index.persist()
-        return {"acknowledged": True}
+        # RestIndexPutAliasAction reads only the fields it knows and ignores the rest.
+        body = request.json() if request.has_body else {}
+        fields: dict[str, Any] = {"index": request.path_params.get("index"), "alias": request.path_params.get("name")}
+        if isinstance(body, dict):
+            for key in ("index", "alias", "routing", "filter", "is_write_index"):
+                if key in body:
+                    fields[key] = body[key]
+            for key, names in (("index_routing", ("indexRouting", "index-routing", "index_routing")),
+                               ("search_routing", ("searchRouting", "search-routing", "search_routing"))):
+                fields.update({key: body[n] for n in names if n in body})
+        if not fields.get("index"):
+            raise errors.illegal_argument("[indices] can't be empty")
+        if not fields.get("alias"):
+            raise errors.illegal_argument("[alias] can't be empty string")
+        return aliases.apply(cluster, [("add", fields)], authorize_aliases(request))
 
     @route("DELETE", "/{index}/_alias/{name}", params=_MASTER_PARAMS)
     @route("DELETE", "/{index}/_aliases/{name}", params=_MASTER_PARAMS)
     def delete_alias(request: RestRequest):
-        name = request.path_params["name"]
-        removed = False
-        targets = resolve(cluster, request, "open,closed")
-        refuse_on_followers(targets, _ALIASES_ON_FOLLOWERS)
-        for index in targets:
-            if name in index.aliases:
-                del index.aliases[name]
-                index.aliases_version += 1
-                index.persist()
-                removed = True
-        if not removed:
-            raise errors.EsError(404, "aliases_not_found_exception", f"aliases [{name}] missing", resource__type="aliases", resource__id=name)
-        return {"acknowledged": True}
+        fields = {"index": request.path_params["index"], "aliases": request.path_params["name"].split(",")}
+        return aliases.apply(cluster, [("remove", fields)], authorize_aliases(request))
 
-    @route(("GET", "HEAD"), "/_alias", params=(*_RESOLVE_PARAMS, "local"))
-    @route(("GET", "HEAD"), "/_alias/{name}", params=(*_RESOLVE_PARAMS, "local"))
-    @route(("GET", "HEAD"), "/{index}/_alias", params=(*_RESOLVE_PARAMS, "local"))
-    @route(("GET", "HEAD"), "/{index}/_alias/{name}", params=(*_RESOLVE_PARAMS, "local"))
+    _GET_ALIAS_PARAMS = (*_RESOLVE_PARAMS, "local", "master_timeout")
+
+    @route("GET", "/_alias", params=_GET_ALIAS_PARAMS)
+    @route("GET", "/_aliases", params=_GET_ALIAS_PARAMS)
+    @route(("GET", "HEAD"), "/_alias/{name}", params=_GET_ALIAS_PARAMS)
+    @route(("GET", "HEAD"), "/{index}/_alias", params=_GET_ALIAS_PARAMS)
+    @route(("GET", "HEAD"), "/{index}/_alias/{name}", params=_GET_ALIAS_PARAMS)
     def get_alias(request: RestRequest):
-        import fnmatch
-
-        names = request.path_params.get("name")
-        patterns = names.split(",") if names else None
-        out: dict[str, Any] = {}
-        for index in resolve(cluster, request, "open,closed"):
-            chosen = {a: s for a, s in index.aliases.items() if patterns is None or any(fnmatch.fnmatchcase(a, p) for p in patterns)}
-            if chosen or patterns is None:
-                out[index.name] = {"aliases": chosen}
-        if patterns and not out:
-            if request.method == "HEAD":
-                return RestResponse(404, None)
-            return RestResponse(404, {"error": f"alias [{names}] missing", "status": 404})
-        if request.method == "HEAD":
-            return RestResponse(200, None)
-        return out
-
-
-_ALIASES_ON_FOLLOWERS = ("can't modify aliases on indices [{}]; "
-                         "aliases of following indices are self-replicated from their leader indices")
-
-
-def refuse_on_followers(indices: list["Index"], message: str) -> None:
-    """CCR's request validators: mappings and aliases of a follower come only from its leader."""
-    following = list(dict.fromkeys(i.name for i in indices if i.is_follower))
-    if following:
-        raise errors.status(403, message.format(", ".join(following)))
-
-
-def _alias_spec(raw: dict[str, Any]) -> dict[str, Any]:
-    spec: dict[str, Any] = {}
-    for key in ("filter", "routing", "index_routing", "search_routing", "is_write_index", "is_hidden"):
-        if key in raw:
-            spec[key] = raw[key]
-    return spec
-
-
-def _plan_alias_action(cluster: "Cluster", action: dict[str, Any]) -> tuple[str, "Index", str, dict[str, Any]]:
-    if not isinstance(action, dict) or len(action) != 1:
-        raise errors.illegal_argument("Expected one of [add, remove, remove_index] but got more than one")
-    kind, spec = next(iter(action.items()))
-    if kind not in ("add", "remove", "remove_index"):
-        raise errors.parsing(f"[aliases] unknown field [{kind}]")
-    index_name = spec.get("index")
-    if not index_name and not spec.get("indices"):
-        raise errors.action_request_validation("One of [index] or [indices] is required")
-    index = cluster.get_index(index_name) if index_name else cluster.get_index(spec["indices"][0])
-    alias = spec.get("alias", "")
-    if kind != "remove_index" and not alias:
-        raise errors.action_request_validation("One of [alias] or [aliases] is required")
-    if kind == "add" and alias in cluster.indices:
-        raise errors.EsError(400, "invalid_alias_name_exception", f"Invalid alias name [{alias}]: an index or data stream exists with the same name as the alias")
-    if kind == "remove" and alias not in index.aliases and not spec.get("must_exist") is False:
-        raise errors.EsError(404, "aliases_not_found_exception", f"aliases [{alias}] missing", resource__type="aliases", resource__id=alias)
-    return kind, index, alias, _alias_spec(spec)
-
-
-def update_settings(cluster: "Cluster", index: "Index", flat: dict[str, Any], preserve_existing: bool) -> None:
-    values = index_settings.validate_update(flat, cluster.config.flavour, index.name, index.uuid, index.is_open)
-    changed = False
-    for key, value in values.items():
-        if preserve_existing and key in index.settings:
-            continue
-        if value is None:
-            changed |= index.settings.pop(key, None) is not None
-        elif index.settings.get(key) != value:
-            index.settings[key] = value
-            changed = True
-    if changed:
-        index.settings_version += 1
-        index.persist()
-        cluster.notify("index_settings", index)
+        indices = resolve(cluster, request, "all")
+        auth.authorize_indices(request.principal, "indices:admin/aliases/get", [i.name for i in indices])
+        status, body = aliases.get(indices, request.path_params.get("name"))
+        return RestResponse(status, body)

@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,10 +48,10 @@ def test_every_notebook_runs_as_committed_under_nbval(practice, tmp_path):
 
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-o", "addopts=",
-         "--nbval-cell-timeout", "600", "-v", "--color=no", *map(str, notebooks)],
+         "--nbval-cell-timeout", "600", "-q", "--color=no", *map(str, notebooks)],
         cwd=ROOT, capture_output=True, text=True, timeout=1200, env=os.environ.copy())
 
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    # nbval makes every cell a test item: each notebook's cells all ran and passed.
-    passed = {line.split("::")[0].rsplit("/", 1)[-1] for line in result.stdout.splitlines() if " PASSED" in line}
-    assert passed == {p.name for p in NOTEBOOKS}, result.stdout[-3000:]
+    # nbval makes every code cell a test item: every cell of every notebook ran and passed.
+    cells = sum(1 for nb in notebooks for cell in nbformat.read(nb, as_version=4).cells if cell.cell_type == "code")
+    assert f"\n{cells} passed in" in result.stdout, result.stdout[-3000:]

@@ -83,7 +83,7 @@ def test_a_failed_check_stops_the_run_with_the_cells_message(run):
         "'paused', expected 'active'. Next: resume it: POST myindex_follow/_ccr/resume_follow")
     assert failed.failed_cell["error_name"] == "CheckFailed" and failed.failed_cell["heading"] == "Look at the follower"
     assert not (result.folder / f"{PENDING}.ipynb").exists()
-    assert failed.message in "\n".join(run.lines)
+    assert "failing_check            FAILED   1 checks (1 failed)" in "\n".join(run.lines)
     # The saved notebook is the evidence: the later cell never ran.
     cells = nbformat.read(failed.notebook, as_version=4).cells
     assert cells[-1].metadata.papermill.status == "pending"
@@ -151,6 +151,26 @@ def test_a_kernel_that_died_mid_cell_is_reported_as_such():
 
     assert not outcome.passed
     assert outcome.message == 'In [3] under "Follow the leader" never finished: the kernel stopped while running it'
+
+
+def test_a_check_failed_further_up_is_named_where_it_was_made():
+    from runbook_lib.records import CHECK_MIME
+
+    record = {"name": "content equals the leader's", "verdict": "fail", "observed": 1, "expected": 0}
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("## Content at a checkpoint"), nbformat.v4.new_code_cell("compare()"),
+                nbformat.v4.new_markdown_cell("## Verdict"), nbformat.v4.new_code_cell("step.finish()")]
+    nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data={CHECK_MIME: record, "text/plain": "x"})]
+    nb.cells[3].outputs = [nbformat.v4.new_output("error", ename="CheckFailed", evalue="check failed: ...",
+                                                  traceback=[])]
+    for cell, status in zip(nb.cells, ("completed", "completed", "completed", "failed")):
+        cell.metadata["papermill"] = {"status": status}
+    nb.cells[3].execution_count = 9
+
+    outcome = read_outcome(nb)
+
+    assert outcome.message == '"Content at a checkpoint" (stopped at In [9] under "Verdict"): check failed: ...'
+    assert outcome.failed_checks == ("content equals the leader's",)
 
 
 def test_the_command_line_exits_non_zero_and_says_how_to_continue(tmp_path, params_file, monkeypatch, capsys):
