@@ -72,7 +72,7 @@ def parse_actions(raw: bytes, body: Any) -> list[tuple[str, dict[str, Any]]]:
         return f"[{line}:{col}]"
 
     if not isinstance(body, dict):
-        raise errors.EsError(400, "x_content_parse_exception", f"{at('value')} [aliases] Expected START_OBJECT but was: {_token(body)}")
+        raise errors.EsError(400, "x_content_parse_exception", f"{at('value')} [aliases] Expected START_OBJECT but was: {json_body.token_name(body)}")
     for key in body:
         if key != "actions":
             raise errors.EsError(400, "x_content_parse_exception", f"{at(key, 'name')} [aliases] unknown field [{key}]")
@@ -85,7 +85,7 @@ def parse_actions(raw: bytes, body: Any) -> list[tuple[str, dict[str, Any]]]:
         return errors.EsError(400, "x_content_parse_exception", f"{at(*path)} [aliases] failed to parse field [actions]", caused_by=cause)
 
     if actions is not None and not isinstance(actions, list):
-        raise failed(errors.java_exception("illegal_argument_exception", f"[actions] Expected START_ARRAY but was: {_token(actions)}"), "actions", "value")
+        raise failed(errors.java_exception("illegal_argument_exception", f"[actions] Expected START_ARRAY but was: {json_body.token_name(actions)}"), "actions", "value")
     for n, action in enumerate(actions or []):
         if not isinstance(action, dict) or any(not isinstance(f, dict) for f in action.values()):
             cause = errors.EsError(400, "x_content_parse_exception", f"{at('actions', n, 'value')} [alias_action] Expected START_OBJECT")
@@ -115,16 +115,6 @@ def parse_actions(raw: bytes, body: Any) -> list[tuple[str, dict[str, Any]]]:
     if not parsed:
         raise errors.illegal_argument("No action specified")
     return parsed
-
-
-def _token(value: Any) -> str:
-    if isinstance(value, list):
-        return "START_ARRAY"
-    if isinstance(value, dict):
-        return "START_OBJECT"
-    if isinstance(value, bool):
-        return "VALUE_BOOLEAN"
-    return "VALUE_NULL" if value is None else "VALUE_NUMBER" if isinstance(value, (int, float)) else "VALUE_STRING"
 
 
 def _names(fields: dict[str, Any], one: str, many: str) -> list[str]:

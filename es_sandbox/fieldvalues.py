@@ -21,6 +21,7 @@ from .mapping import FLOAT_TYPES, INTEGER_TYPES, FieldDef, Mappings
 _RANGES = {"long": (-(2**63), 2**63 - 1, "a long"), "integer": (-(2**31), 2**31 - 1, "an integer"),
            "short": (-(2**15), 2**15 - 1, "a short"), "byte": (-128, 127, "a byte")}
 _FLOAT_LIMITS = {"float": 3.4028234663852886e38, "half_float": 65504.0}
+_STRING_TYPES = frozenset({"text", "keyword"})
 
 
 class Malformed(Exception):
@@ -84,7 +85,9 @@ def to_float16(value: float) -> float:
 def convert(fd: FieldDef, value: Any) -> Any:
     """The value a field indexes for one JSON scalar (or object, which most fields refuse)."""
     kind = fd.type
-    if kind in ("text", "keyword"):
+    if kind in _STRING_TYPES:
+        if type(value) is str:
+            return value
         if isinstance(value, (dict, list)):
             raise Malformed("illegal_state_exception", f"Can't get text on a {_token(value)} at {{at}}")
         return value if isinstance(value, str) else java_string(value)
@@ -110,6 +113,8 @@ def _number_text(value: Any) -> str:
 
 def _integer(fd: FieldDef, value: Any) -> int:
     low, high, name = _RANGES[fd.type]
+    if type(value) is int and low <= value <= high:
+        return value
     text = _number_text(value)
     if isinstance(value, int):
         number: float | int = value
@@ -133,11 +138,14 @@ def _integer(fd: FieldDef, value: Any) -> int:
 
 
 def _float(fd: FieldDef, value: Any) -> float:
-    text = _number_text(value)
-    try:
-        number = float(value) if isinstance(value, (int, float)) else float(text.strip())
-    except ValueError:
-        raise Malformed("number_format_exception", f'For input string: "{text}"') from None
+    if type(value) in (int, float):
+        number = float(value)
+    else:
+        text = _number_text(value)
+        try:
+            number = float(text.strip())
+        except ValueError:
+            raise Malformed("number_format_exception", f'For input string: "{text}"') from None
     if math.isnan(number) or math.isinf(number):
         raise Malformed("illegal_argument_exception",
                         f"[{fd.type}] supports only finite values, but got [{java_string(number)}]")
@@ -230,13 +238,30 @@ def terms(fd: FieldDef, source: Any) -> list[Any]:
     return list(_values(fd, source))
 
 
-def ignored_fields(mappings: Mappings, source: Any) -> list[str]:
-    """The `_ignored` of a document: fields holding a value over ignore_above, or a malformed one ignored."""
-    ignored = set()
+_NO_LIMIT = 2147483647  # ignore_above's default: no string is longer
+
+
+def ignorable_fields(mappings: Mappings) -> list[FieldDef]:
+    """The fields that can ignore a value (keyword ignore_above, ignore_malformed), computed once
+    per mapping version: most mappings have few or none, and every hit asks."""
+    cached = mappings.__dict__.get("_ignorable")
+    if cached is not None and cached[0] == mappings.version:
+        return cached[1]
+    found = []
     for path in mappings.leaf_paths():
         fd = mappings.field(path)
         if fd is None or fd.runtime:
             continue
+        if fd.param("ignore_malformed") is True or (fd.type == "keyword" and fd.param("ignore_above") < _NO_LIMIT):
+            found.append(fd)
+    mappings.__dict__["_ignorable"] = (mappings.version, found)
+    return found
+
+
+def ignored_fields(mappings: Mappings, source: Any) -> list[str]:
+    """The `_ignored` of a document: fields holding a value over ignore_above, or a malformed one ignored."""
+    ignored = set()
+    for fd in ignorable_fields(mappings):
         for raw in source_values(source, fd.source_path):
             if raw is None:
                 continue

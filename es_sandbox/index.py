@@ -198,19 +198,22 @@ class Index:
                 shard = self.shards[shard_id]
                 ops: list[Operation] = []
                 pending: dict[str, LiveRow | None] = {}
+                replaced: set[str] = set()
                 for position in positions:
                     req = requests[position]
                     try:
-                        results[position] = self._one_write(shard, req, ops, pending)
+                        results[position] = self._one_write(shard, req, ops, pending, replaced)
                     except errors.EsError as exc:
                         results[position] = exc
                 if ops:
-                    self.store.apply(ops)
+                    # Ids looked up and found absent need no supersede step in the store.
+                    self.store.apply(ops, new_ids=not replaced)
                     shard.max_seq_no = ops[-1].seq_no
                     shard.notify_written()
         return results  # type: ignore[return-value]
 
-    def _one_write(self, shard: Shard, req: dict[str, Any], ops: list[Operation], pending: dict[str, LiveRow | None]) -> WriteResult:
+    def _one_write(self, shard: Shard, req: dict[str, Any], ops: list[Operation], pending: dict[str, LiveRow | None],
+                   replaced: set[str]) -> WriteResult:
         doc_id = req["id"]
         if req["op"] != "delete":
             self._prepare_source(doc_id, req.get("source"))
@@ -220,6 +223,8 @@ class Index:
             current = pending[doc_id]
         else:
             current = self.store.live(shard.shard_id, doc_id)
+            if current is not None:
+                replaced.add(doc_id)
         found = current is not None and current.found
         self._check_conditions(doc_id, req, current)
         if req["op"] == "create" and found:
@@ -230,14 +235,15 @@ class Index:
         if version is None:
             version = (current.version + 1) if current is not None else 1
         seq_no = (ops[-1].seq_no if ops else shard.max_seq_no) + 1
+        routing = req.get("routing")
         if req["op"] == "delete":
-            op = Operation(shard.shard_id, seq_no, doc_id, OP_DELETE, None, version, 1)
+            op = Operation(shard.shard_id, seq_no, doc_id, OP_DELETE, None, version, 1, routing)
             result = "deleted" if found else "not_found"
         else:
-            op = Operation(shard.shard_id, seq_no, doc_id, OP_INDEX, req["source"], version, 1)
+            op = Operation(shard.shard_id, seq_no, doc_id, OP_INDEX, req["source"], version, 1, routing)
             result = "updated" if found else "created"
         ops.append(op)
-        pending[doc_id] = LiveRow(seq_no, op.op, version, 1, op.source)
+        pending[doc_id] = LiveRow(seq_no, op.op, version, 1, op.source, routing)
         return WriteResult(doc_id, shard.shard_id, seq_no, version, result)
 
     def _external_version(self, doc_id: str, req: dict[str, Any], current: LiveRow | None) -> int | None:
@@ -283,9 +289,12 @@ class Index:
         shard.notify_written()
 
     def bulk_load(self, shard_id: int, ops: list[Operation]) -> None:
-        """The initial copy of a follower (remote recovery): documents land as the leader has them."""
+        """The initial copy of a follower (remote recovery): documents land as the leader has them.
+
+        A copy holds one version per document and resumes after the last one it wrote, so every
+        document is new to the follower."""
         with self.store.write_lock:
-            self.store.apply(ops)
+            self.store.apply(ops, new_ids=True)
             shard = self.shards[shard_id]
             shard.max_seq_no = max(shard.max_seq_no, max(op.seq_no for op in ops))
 

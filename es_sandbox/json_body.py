@@ -71,6 +71,17 @@ def parse(raw: bytes) -> Any:
         raise errors.EsError(400, "x_content_parse_exception", f"[1:1] {exc}") from None
 
 
+def token_name(value: Any) -> str:
+    """The XContentParser token a parsed value started with, as parser error messages name it."""
+    if isinstance(value, dict):
+        return "START_OBJECT"
+    if isinstance(value, list):
+        return "START_ARRAY"
+    if isinstance(value, bool):
+        return "VALUE_BOOLEAN"
+    return "VALUE_NULL" if value is None else "VALUE_NUMBER" if isinstance(value, (int, float)) else "VALUE_STRING"
+
+
 def _char_desc(code: int) -> str:
     if code < 32 or code == 127:
         return f"(CTRL-CHAR, code {code})"

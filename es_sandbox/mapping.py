@@ -7,6 +7,7 @@ documents against them; `fieldvalues.py` turns source values into what a field i
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +71,12 @@ DYNAMIC_DATE_FORMATS = [DEFAULT_FORMAT, "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_
 RUNTIME_TYPES = frozenset({"keyword", "long", "double", "boolean", "date", "ip"})
 
 
+@functools.lru_cache(maxsize=256)
+def _date_format(spec: str) -> DateFormat:
+    """Formats are parsed once: every date value indexed or queried goes through one."""
+    return DateFormat(spec)
+
+
 @dataclass
 class FieldDef:
     """One mapped field, object, multi-field or runtime field."""
@@ -94,7 +101,7 @@ class FieldDef:
 
     @property
     def date_format(self) -> DateFormat:
-        return DateFormat(self.param("format") or DEFAULT_FORMAT)
+        return _date_format(self.param("format") or DEFAULT_FORMAT)
 
     def to_body(self) -> dict[str, Any]:
         if self.is_object:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field as dataclass_field
-from typing import Any
+from typing import Any, Callable
 
 from .fieldvalues import terms, values
 from .mapping import FieldDef
@@ -20,11 +20,15 @@ K1, B = 1.2, 0.75
 
 
 class DocContext:
-    """One document under evaluation; caches each field's terms and values."""
+    """One document under evaluation, with its metadata; caches each field's terms and values."""
 
-    def __init__(self, doc_id: str, source: dict[str, Any]) -> None:
+    __slots__ = ("doc_id", "source", "seq_no", "routing", "_terms", "_values")
+
+    def __init__(self, doc_id: str, source: dict[str, Any], seq_no: int = -1, routing: str | None = None) -> None:
         self.doc_id = doc_id
         self.source = source
+        self.seq_no = seq_no
+        self.routing = routing
         self._terms: dict[str, list[Any]] = {}
         self._values: dict[str, list[Any]] = {}
 
@@ -81,6 +85,15 @@ class Matcher:
     def scored_terms(self) -> dict[str, tuple[FieldDef, set[Any]]]:
         return {}
 
+    def seq_no_bounds(self) -> tuple[int, int] | None:
+        """The seq_no range every match lies in, when the query restricts `_seq_no` (else None)."""
+        return None
+
+    @property
+    def constant_score(self) -> bool:
+        """Whether every match scores the same (its boost), so any order of matches is score order."""
+        return False
+
 
 class MatchAll(Matcher):
     def __init__(self, boost: float = 1.0) -> None:
@@ -89,10 +102,34 @@ class MatchAll(Matcher):
     def score(self, doc: DocContext, stats: Stats | None) -> float | None:
         return self.boost
 
+    constant_score = True
+
 
 class MatchNone(Matcher):
     def score(self, doc: DocContext, stats: Stats | None) -> float | None:
         return None
+
+    constant_score = True
+
+
+class Metadata(Matcher):
+    """A constant-score test of a document's metadata (`_id`, `_seq_no`, `_routing`, `_ignored`).
+
+    `seq_no_range` bounds the matches of a query on `_seq_no`: (lowest, highest), both inclusive;
+    `exact` when every document in that range matches (a range, or a single term).
+    """
+
+    constant_score = True
+
+    def __init__(self, test: Callable[[DocContext], bool], boost: float,
+                 seq_no_range: tuple[int, int] | None = None, exact: bool = False) -> None:
+        self.test, self.boost, self.seq_no_range, self.exact = test, boost, seq_no_range, exact
+
+    def score(self, doc: DocContext, stats: Stats | None) -> float | None:
+        return self.boost if self.test(doc) else None
+
+    def seq_no_bounds(self) -> tuple[int, int] | None:
+        return self.seq_no_range
 
 
 class TermSet(Matcher):
@@ -125,6 +162,10 @@ class TermSet(Matcher):
     def scored_terms(self) -> dict[str, tuple[FieldDef, set[Any]]]:
         return {self.fd.path: (self.fd, set(self.wanted))} if self.scored else {}
 
+    @property
+    def constant_score(self) -> bool:
+        return not self.scored
+
 
 class Disjunction(Matcher):
     """The terms of an analyzed match query: `required` of them must match; scores add up."""
@@ -143,6 +184,8 @@ class Disjunction(Matcher):
 
 
 class Range(Matcher):
+    constant_score = True
+
     def __init__(self, fd: FieldDef, low: Any, low_inclusive: bool, high: Any, high_inclusive: bool,
                  boost: float) -> None:
         self.fd, self.boost = fd, boost
@@ -159,6 +202,8 @@ class Range(Matcher):
 
 
 class Exists(Matcher):
+    constant_score = True
+
     def __init__(self, fields: list[FieldDef], boost: float) -> None:
         self.fields, self.boost = fields, boost
 
@@ -167,6 +212,8 @@ class Exists(Matcher):
 
 
 class Ids(Matcher):
+    constant_score = True
+
     def __init__(self, ids: set[str], boost: float) -> None:
         self.ids, self.boost = ids, boost
 
@@ -198,6 +245,15 @@ class Bool(Matcher):
 
     def scored_terms(self) -> dict[str, tuple[FieldDef, set[Any]]]:
         return _union(c.scored_terms() for c in self.must + self.should)
+
+    def seq_no_bounds(self) -> tuple[int, int] | None:
+        """Required clauses (must, filter) narrow the range; should and must_not do not."""
+        bounds = None
+        for clause in self.must + self.filters:
+            narrower = clause.seq_no_bounds()
+            if narrower is not None:
+                bounds = narrower if bounds is None else (max(bounds[0], narrower[0]), min(bounds[1], narrower[1]))
+        return bounds
 
 
 def _union(parts: Any) -> dict[str, tuple[FieldDef, set[Any]]]:

@@ -11,10 +11,11 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
-from . import errors
+from . import errors, metadata_query
 from .analysis import analyze
 from .dates import DateFormat, DateParseError, parse_math, zone
 from .fieldvalues import Malformed, convert
@@ -23,15 +24,32 @@ from .mapping import FLOAT_TYPES, FieldDef, Mappings
 from .matchers import Bool, Disjunction, Exists, Ids, MatchAll, Matcher, MatchNone, Range, TermSet
 from .query_parse import QueryNode, parse_query
 
+# Elasticsearch 8's metadata fields of a standard index: queries on them never read the mapping.
+METADATA_FIELDS = frozenset({"_id", "_index", "_seq_no", "_routing", "_ignored", "_version", "_source",
+                             *metadata_query.NOT_EMULATED})
+
 
 @dataclass
 class ShardContext:
-    """What binding a query needs to know about the shard it runs on."""
+    """What binding a query needs to know about the shard it runs on.
+
+    `index_matches` tells whether an index expression names the shard's index (the cluster resolves
+    aliases and wildcards); without it an expression is matched against the index name alone.
+    `cacheable` turns False when the bound query depends on more than the shard's documents (the
+    time of the search, the cluster's indices), so its matches cannot be remembered.
+    """
 
     mappings: Mappings
     index: str
     now_millis: int
     index_uuid: str = "_na_"
+    index_matches: Callable[[str], bool] | None = None
+    cacheable: bool = True
+
+    def matches_index(self, expression: str) -> bool:
+        if self.index_matches is not None:
+            return self.index_matches(expression)
+        return ":" not in expression and simple_match(expression, self.index)
 
     def failed(self, cause: errors.EsError) -> errors.EsError:
         """query_shard_exception "failed to create query: ..." as SearchExecutionContext wraps it."""
@@ -48,8 +66,15 @@ def compile_query(body: dict[str, Any] | None, mappings: Mappings, index: str = 
     return bind(node, ShardContext(mappings, index, now_millis, index_uuid))
 
 
+def simple_match(pattern: str, text: str) -> bool:
+    """Regex.simpleMatch: `*` stands for any characters, nothing else is special."""
+    return re.fullmatch(".*".join(re.escape(part) for part in pattern.split("*")), text, re.DOTALL) is not None
+
+
 def bind(node: QueryNode, ctx: ShardContext, filter_context: bool = False) -> Matcher:
     """Bind a parsed query to a shard; `filter_context` for clauses whose score is not used."""
+    if node.field is not None and node.field.startswith("_") and node.field in METADATA_FIELDS:
+        return metadata_query.bind(node, ctx)
     if node.kind == "match_all":
         return MatchAll(node.boost)
     if node.kind == "match_none":
@@ -103,6 +128,8 @@ def _date_bound(fd: FieldDef, value: Any, ctx: ShardContext, round_up: bool, fmt
         detail = str(exc) if time_zone is not None and "time-zone" in str(exc) else f"Invalid format: [{fmt_spec}]: {exc}"
         raise ctx.failed(errors.java_exception("illegal_argument_exception", detail)) from None
     text = value if isinstance(value, str) else java_string(value)
+    if text.startswith("now"):
+        ctx.cacheable = False
     try:
         return parse_math(text, fmt, ctx.now_millis, round_up=round_up, tz=tz)
     except DateParseError as exc:

@@ -81,12 +81,30 @@ class RestRequest:
             return None
         return parse_json(raw)
 
+    def json_map(self, required: bool = False) -> dict[str, Any]:
+        """The body read with XContentParser.map(): a body that is not an object reads as empty."""
+        body = self.json(required)
+        return body if isinstance(body, dict) else {}
+
     def ndjson(self) -> list[tuple[int, Any]]:
         lines = []
         for number, line in enumerate(self.body.split(b"\n"), start=1):
             if line.strip():
                 lines.append((number, parse_json(line)))
         return lines
+
+
+_JAVA_TYPES = {str: "java.lang.String", int: "java.lang.Integer", float: "java.lang.Double", bool: "java.lang.Boolean",
+               list: "java.util.ArrayList"}
+
+
+def as_map(value: Any) -> dict[str, Any]:
+    """A body part Elasticsearch casts to a Map: anything else fails as the JVM's ClassCastException."""
+    if isinstance(value, dict):
+        return value
+    java = _JAVA_TYPES.get(type(value), "java.lang.Object")
+    raise errors.EsError(500, "class_cast_exception", f"class {java} cannot be cast to class java.util.Map ({java} and "
+                                                      "java.util.Map are in module java.base of loader 'bootstrap')")
 
 
 def parse_json(raw: bytes) -> Any:

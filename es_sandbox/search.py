@@ -20,6 +20,7 @@ import heapq
 import itertools
 import struct
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Protocol
 
@@ -28,7 +29,7 @@ from .aggs import AggCollector, fielddata_disabled, reduce_aggregations
 from .dates import DateFormat
 from .fieldvalues import Malformed, convert, ignored_fields, render_ip
 from .mapping import FLOAT_TYPES, INTEGER_TYPES, FieldDef, Mappings
-from .matchers import DocContext, MatchAll, Matcher, Stats
+from .matchers import DocContext, MatchAll, Matcher, Metadata, Stats
 from .query import ShardContext, bind
 from .query_parse import parse_query
 from .search_request import ACCURATE, SearchRequest, SortSpec, parse_search_request
@@ -37,6 +38,9 @@ from .source_filter import filter_source
 __all__ = ["Doc", "Shard", "SearchRequest", "parse_search_request", "execute", "count", "filter_source"]
 
 LONG_MAX, LONG_MIN = 2**63 - 1, -(2**63)
+# Match counts of queries that cannot be counted in SQL, by frozen shard view (see _ShardSearch.count_matches).
+_COUNTS: OrderedDict[tuple[Any, ...], int] = OrderedDict()
+_COUNTS_KEPT = 512
 _SENTINEL_TYPES = INTEGER_TYPES | {"date", "boolean"}
 
 
@@ -49,6 +53,7 @@ class Doc:
     source: dict[str, Any]
     version: int = 1
     primary_term: int = 1
+    routing: str | None = None
 
 
 class Shard(Protocol):
@@ -200,7 +205,9 @@ class _ShardSearch:
 
     def __init__(self, request: SearchRequest, shard: Shard, now_millis: int) -> None:
         self.request, self.shard = request, shard
-        ctx = ShardContext(shard.mappings, shard.index, now_millis, getattr(shard, "index_uuid", "_na_"))
+        ctx = ShardContext(shard.mappings, shard.index, now_millis, getattr(shard, "index_uuid", "_na_"),
+                           getattr(shard, "index_matches", None))
+        self.ctx = ctx
         self.matcher: Matcher = bind(request.query, ctx) if request.query is not None else MatchAll()
         self.collector = (AggCollector(None, shard.mappings, index=shard.index, specs=request.aggs)
                           if request.aggs else None)
@@ -239,50 +246,98 @@ class _ShardSearch:
                                         f"Failed to parse search_after value for field [{key.spec.field}].",
                                         cause) from None
 
-    def docs(self) -> Iterator[Doc]:
-        # Paging a point in time by _shard_doc without totals or aggregations (which count every
-        # match, before search_after): start each shard after the position already returned.
-        after_seq_no = None
-        counts_all = self.request.track_total_hits is not None or self.request.aggs
-        if (self.after is not None and not counts_all and self.keys[0].kind == "_shard_doc"
-                and self.keys[0].spec.ascending):
+    def docs(self, from_after: bool) -> Iterator[Doc]:
+        """The shard's documents in seq_no order, within the query's `_seq_no` bounds; `from_after`
+        starts past the search_after position when the sort is by _shard_doc (nothing before it is
+        needed: it is neither counted here nor aggregated)."""
+        after_seq_no = -1
+        if from_after and self.after is not None and self.keys[0].kind == "_shard_doc" and self.keys[0].spec.ascending:
             after_shard, after_doc = self.after[0] >> 32, self.after[0] & 0xFFFFFFFF
             if self.shard.shard_index < after_shard:
                 return iter(())
             if self.shard.shard_index == after_shard:
                 after_seq_no = after_doc
-        return self.shard.docs(after_seq_no)
+        bounds = self.matcher.seq_no_bounds()
+        if bounds is None:
+            return self.shard.docs(None if after_seq_no < 0 else after_seq_no)
+        low, high = bounds
+        if low > high:
+            return iter(())
+        after_seq_no = max(after_seq_no, low - 1)
+        docs = self.shard.docs(None if after_seq_no < 0 else after_seq_no)
+        return itertools.takewhile(lambda doc: doc.seq_no <= high, docs)
 
     def in_sort_order(self) -> bool:
-        """Whether documents arrive in sort order (by _shard_doc, nothing counted), so the top can stop early."""
-        counts_all = self.request.track_total_hits is not None or self.request.aggs
-        return bool(self.keys) and not counts_all and self.keys[0].kind == "_shard_doc" and self.keys[0].spec.ascending
+        """Whether matches arrive in sort order, so the top are the first ones: by _shard_doc, or by
+        score when every match scores the same."""
+        if self.keys:
+            return self.keys[0].kind == "_shard_doc" and self.keys[0].spec.ascending
+        return self.matcher.constant_score
 
     def run(self) -> None:
+        keep = self.request.from_ + self.request.size
+        counted = self.request.track_total_hits is not None
+        # Counted apart from the hits when only the count needs every match (no aggregations, no
+        # varying scores) and the hits stream: a page of a point in time then reads one page, not the shard.
+        apart = (counted and self.collector is None and self.matcher.constant_score
+                 and (keep == 0 or self.in_sort_order()))
+        if apart:
+            self.count = self.count_matches()
+            if self.scores_needed and self.count:
+                self.max_score = float32(self.matcher.boost)
         stats = None
         wanted = self.matcher.scored_terms() if self.scores_needed else {}
         if wanted:
             stats = Stats(wanted)
             for doc in self.shard.docs(None):
-                stats.add(DocContext(doc.doc_id, doc.source))
-        # Every match is counted and aggregated; only the top from + size are kept.
-        keep = self.request.from_ + self.request.size
-        matches = self.matches(stats)
-        if keep and self.in_sort_order():
+                stats.add(DocContext(doc.doc_id, doc.source, doc.seq_no, doc.routing))
+        # Otherwise every match is counted and aggregated here; only the top from + size are kept.
+        exhaust = (counted and not apart) or self.collector is not None
+        matches = self.matches(stats, counting=counted and not apart, from_after=not exhaust)
+        if keep and self.in_sort_order() and not exhaust:
             self.top = list(itertools.islice(matches, keep))  # the first `keep` matches are the top ones
         elif keep:
             self.top = heapq.nsmallest(keep, matches)
-        else:
+        elif exhaust:
             for _ in matches:
                 pass
 
-    def matches(self, stats: Stats | None) -> Iterator[_Ranked]:
-        for doc in self.docs():
-            view = DocContext(doc.doc_id, doc.source)
+    def count_matches(self) -> int:
+        """The matches of the whole shard (search_after aside), up to what track_total_hits needs."""
+        tracked = self.request.track_total_hits
+        limit = None if tracked == ACCURATE else tracked + 1  # one more tells "gte" from "eq"
+        exact = isinstance(self.matcher, MatchAll) or (isinstance(self.matcher, Metadata) and self.matcher.exact)
+        count_visible = getattr(self.shard, "count_visible", None)
+        if exact and count_visible is not None:
+            bounds = self.matcher.seq_no_bounds() or (-1, None)
+            if bounds[1] is not None and bounds[0] > bounds[1]:
+                return 0
+            return count_visible(max(bounds[0] - 1, -1), bounds[1], limit)
+        key = getattr(self.shard, "view_key", None)
+        if key is not None and self.ctx.cacheable:
+            key = (key, self.shard.mappings.version, repr(self.request.query), limit)
+            if key in _COUNTS:
+                return _COUNTS[key]
+        count = 0
+        for doc in self.docs(False):
+            if self.matcher.score(DocContext(doc.doc_id, doc.source, doc.seq_no, doc.routing), None) is not None:
+                count += 1
+                if count == limit:
+                    break
+        if key is not None and self.ctx.cacheable:
+            _COUNTS[key] = count
+            while len(_COUNTS) > _COUNTS_KEPT:
+                _COUNTS.popitem(last=False)
+        return count
+
+    def matches(self, stats: Stats | None, counting: bool, from_after: bool) -> Iterator[_Ranked]:
+        for doc in self.docs(from_after):
+            view = DocContext(doc.doc_id, doc.source, doc.seq_no, doc.routing)
             score = self.matcher.score(view, stats)
             if score is None:
                 continue
-            self.count += 1
+            if counting:
+                self.count += 1
             if self.collector is not None:
                 self.collector.collect_doc(view)
             if self.scores_needed:
@@ -355,6 +410,8 @@ def _hit(request: SearchRequest, ranked: _Ranked) -> dict[str, Any]:
     if request.seq_no_primary_term:
         hit["_seq_no"], hit["_primary_term"] = doc.seq_no, doc.primary_term
     hit["_score"] = ranked.score
+    if doc.routing is not None:
+        hit["_routing"] = doc.routing
     ignored = ignored_fields(shard.mappings, doc.source)
     if ignored:
         hit["_ignored"] = ignored

@@ -29,6 +29,7 @@ class ShardView:
 
     def __init__(self, cluster: "Cluster", index: "Index", shard_id: int, shard_index: int, at_seq_no: int,
                  node_id: str | None = None) -> None:
+        self.cluster = cluster
         self.source_index = index
         self.index = index.name
         self.index_uuid = index.uuid
@@ -39,10 +40,31 @@ class ShardView:
         self.node_id = node_id or primary_node(cluster, index, shard_id)
         self.max_result_window = int(index.setting("index.max_result_window"))
 
+    @property
+    def view_key(self) -> tuple[str, int, int]:
+        """What this view sees is fixed by these: the engine may remember counts under it."""
+        return self.index_uuid, self.shard_id, self.at_seq_no
+
     def docs(self, after_seq_no: int | None) -> Iterator[Doc]:
         start = -1 if after_seq_no is None else after_seq_no
         for op in self.source_index.store.visible_docs(self.shard_id, self.at_seq_no, start):
-            yield Doc(op.seq_no, op.doc_id, op.source, op.version, op.primary_term)
+            yield Doc(op.seq_no, op.doc_id, op.source, op.version, op.primary_term, op.routing)
+
+    def count_visible(self, after_seq_no: int, up_to: int | None, limit: int | None) -> int:
+        """Documents after `after_seq_no` (and at or before `up_to`), counted in the store, up to `limit`."""
+        return self.source_index.store.visible_count(self.shard_id, self.at_seq_no, limit,
+                                                     after_seq_no=after_seq_no, up_to=up_to)
+
+    def index_matches(self, expression: str) -> bool:
+        """SearchIndexNameMatcher: the expression, resolved leniently as a search's would be, names this
+        index; one naming a cluster (`alias:index`) never names a local shard's."""
+        if ":" in expression:
+            return False
+        try:
+            named = self.cluster.resolve(expression, expand_wildcards="open", ignore_unavailable=True)
+        except errors.EsError:
+            return False
+        return any(index.name == self.index for index in named)
 
 
 def resolve_indices(cluster: "Cluster", request: "RestRequest", action: str, expression: str | None = None,

@@ -57,7 +57,7 @@ def measure(index: "Index") -> list[ShardNumbers]:
     """One ShardNumbers per shard of an open index (a primary's view; replicas hold the same)."""
     counts = [index.store.visible_count(s.shard_id, s.refreshed_seq_no) for s in index.shards]
     deleted = [index.store.deleted_count(s.shard_id) for s in index.shards]
-    tombstones = [_tombstones(index, s.shard_id) for s in index.shards]
+    tombstones = [index.store.tombstone_count(s.shard_id) for s in index.shards]
     size = index.store.size_in_bytes()
     fields = len(index.mappings.leaf_paths())
     out = []
@@ -68,11 +68,6 @@ def measure(index: "Index") -> list[ShardNumbers]:
             max_seq_no=s.max_seq_no, global_checkpoint=s.global_checkpoint, shards=1, fields=fields,
         ))
     return out
-
-
-def _tombstones(index: "Index", shard: int) -> int:
-    conn = index.store._reader()  # noqa: SLF001 - a read-only count the store has no method for
-    return conn.execute("SELECT COUNT(*) FROM ops WHERE shard=? AND op=2", (shard,)).fetchone()[0]
 
 
 def total(numbers: Iterable[ShardNumbers]) -> ShardNumbers:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from .. import errors
+from .. import errors, json_body
+from ..index_admin import write_shards
 from ..rest import RestRequest, parse_json
 from .documents_api import (apply_refresh, long_param, parse_update, require_alias, update_document, update_problems, write_problems,
                             write_request, write_response)
@@ -29,24 +30,12 @@ _PARAMS = ("refresh", "routing", "timeout", "pipeline", "wait_for_active_shards"
            "_source", "_source_includes", "_source_excludes", "list_executed_pipelines", "include_source_on_error")
 
 
-def _token(value: Any) -> str:
-    if isinstance(value, dict):
-        return "START_OBJECT"
-    if isinstance(value, list):
-        return "START_ARRAY"
-    if isinstance(value, bool):
-        return "VALUE_BOOLEAN"
-    if value is None:
-        return "VALUE_NULL"
-    return "VALUE_NUMBER" if isinstance(value, (int, float)) else "VALUE_STRING"
-
-
 def _action_line(line: bytes, number: int) -> tuple[str, dict[str, Any]] | None:
     parsed = parse_json(line) if line.strip() else None
     if parsed is None and not line.strip():
         return None
     if not isinstance(parsed, dict):
-        raise errors.illegal_argument(f"Malformed action/metadata line [{number}], expected START_OBJECT but found [{_token(parsed)}]")
+        raise errors.illegal_argument(f"Malformed action/metadata line [{number}], expected START_OBJECT but found [{json_body.token_name(parsed)}]")
     if not parsed:
         raise errors.illegal_argument(f"Malformed action/metadata line [{number}], expected FIELD_NAME but found [END_OBJECT]")
     kind, meta = next(iter(parsed.items()))  # further keys are ignored in 8.x (with a deprecation warning)
@@ -55,11 +44,11 @@ def _action_line(line: bytes, number: int) -> tuple[str, dict[str, Any]] | None:
             f"Malformed action/metadata line [{number}], expected field [create], [delete], [index] or [update] but found [{kind}]")
     if not isinstance(meta, dict):
         raise errors.illegal_argument(
-            f"Malformed action/metadata line [{number}], expected START_OBJECT or END_OBJECT but found [{_token(meta)}]")
+            f"Malformed action/metadata line [{number}], expected START_OBJECT or END_OBJECT but found [{json_body.token_name(meta)}]")
     for key, value in meta.items():
         if isinstance(value, list) or (isinstance(value, dict) and key not in ("_source", "dynamic_templates")):
             raise errors.illegal_argument(f"Malformed action/metadata line [{number}], expected a simple value for field "
-                                          f"[{key}] but found [{_token(value)}]")
+                                          f"[{key}] but found [{json_body.token_name(value)}]")
         if key not in _META_KEYS:
             raise errors.illegal_argument(f"Action/metadata line [{number}] contains an unknown parameter [{key}]")
     if kind == "update" and (meta.get("version") is not None or meta.get("version_type") not in (None, "internal")):
@@ -139,6 +128,9 @@ class _Run:
         self.touched: dict[str, tuple["Index", list]] = {}
         self.pending: list[tuple[int, dict[str, Any], dict[str, Any]]] = []  # (position, action, write)
         self.pending_index: "Index | None" = None
+        # Per request, as a bulk resolves them once: target indices and each shard's `_shards` header.
+        self.targets: dict[tuple[Any, ...], "Index"] = {}
+        self.headers: dict[tuple[str, int], dict[str, int]] = {}
 
     def execute(self, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         self.items = [None] * len(actions)
@@ -176,12 +168,17 @@ class _Run:
 
     def _target(self, action: dict[str, Any]) -> "Index":
         name = action["index"]
-        if action["meta"].get("require_alias", self.request.param("require_alias")) in (True, "", "true"):
-            require_alias(self.cluster, name, "true")
-        # Deletes never create an index; index, create and update (which may upsert) do.
-        index = self.cluster.resolve_write_index(name, auto_create=action["kind"] != "delete")
-        privilege = "indices:data/write/" + {"create": "index"}.get(action["kind"], action["kind"])
-        self.cluster.security.authorize_indices(self.request.principal, privilege, [index.name])
+        aliased = action["meta"].get("require_alias", self.request.param("require_alias")) in (True, "", "true")
+        key = (name, action["kind"], aliased)
+        index = self.targets.get(key)
+        if index is None:
+            if aliased:
+                require_alias(self.cluster, name, "true")
+            # Deletes never create an index; index, create and update (which may upsert) do.
+            index = self.cluster.resolve_write_index(name, auto_create=action["kind"] != "delete")
+            privilege = "indices:data/write/" + {"create": "index"}.get(action["kind"], action["kind"])
+            self.cluster.security.authorize_indices(self.request.principal, privilege, [index.name])
+            self.targets[key] = index
         index.check_writable()
         return index
 
@@ -203,7 +200,10 @@ class _Run:
         elif isinstance(outcome, dict):  # an update that changed nothing
             self.items[position] = {kind: {**outcome, "status": 200}}
         else:
-            body = write_response(self.cluster, index, outcome, self.request.param("refresh") in ("", "true"))
+            header = self.headers.get((index.uuid, outcome.shard))
+            if header is None:
+                header = self.headers[(index.uuid, outcome.shard)] = write_shards(self.cluster, index, outcome.shard)
+            body = write_response(self.cluster, index, outcome, self.request.param("refresh") in ("", "true"), header)
             body["status"] = _STATUS[outcome.result]
             self.items[position] = {kind: body}
             self.touched.setdefault(index.name, (index, []))[1].append(outcome)

@@ -24,11 +24,13 @@ _UPDATE_FIELDS = ("script", "scripted_upsert", "upsert", "doc", "doc_as_upsert",
 _VERSION_TYPES = ("internal", "external", "external_gt", "external_gte")
 
 
-def write_response(cluster: "Cluster", index: "Index", result: WriteResult, forced_refresh: bool = False) -> dict[str, Any]:
+def write_response(cluster: "Cluster", index: "Index", result: WriteResult, forced_refresh: bool = False,
+                   shards: dict[str, int] | None = None) -> dict[str, Any]:
+    """`shards`: the shard's `_shards` header when the caller already has it (a bulk, per shard)."""
     body: dict[str, Any] = {"_index": index.name, "_id": result.doc_id, "_version": result.version, "result": result.result}
     if forced_refresh:
         body["forced_refresh"] = True
-    body.update({"_shards": write_shards(cluster, index, result.shard), "_seq_no": result.seq_no,
+    body.update({"_shards": shards or write_shards(cluster, index, result.shard), "_seq_no": result.seq_no,
                  "_primary_term": result.primary_term})
     return body
 
@@ -99,6 +101,11 @@ def write_problems(op: str, doc_id: str | None, params: dict[str, Any]) -> list[
     return problems
 
 
+def _url_encode(text: str) -> str:
+    """java.net.URLEncoder (UTF-8), as DocWriteResponse.getLocation uses it: "*" kept, "~" encoded."""
+    return urllib.parse.quote_plus(text, safe="*").replace("~", "%7E")
+
+
 def source_filter_spec(request: RestRequest) -> Any:
     source = request.param("_source")
     includes = request.param("_source_includes")
@@ -157,9 +164,9 @@ def register(cluster: "Cluster") -> None:
         body = write_response(cluster, index, outcome, forced)
         if outcome.result != "created":
             return RestResponse(200, body)
-        location = f"/{urllib.parse.quote_plus(index.name)}/_doc/{urllib.parse.quote_plus(outcome.doc_id)}"
+        location = f"/{_url_encode(index.name)}/_doc/{_url_encode(outcome.doc_id)}"
         if routing is not None:
-            location += f"?routing={urllib.parse.quote_plus(routing)}"
+            location += f"?routing={_url_encode(routing)}"
         return RestResponse(201, body, headers={"Location": location})
 
     @route("POST", "/{index}/_doc", params=_WRITE_PARAMS)
@@ -240,9 +247,14 @@ def register(cluster: "Cluster") -> None:
     @route(("GET", "POST"), "/_mget", params=_GET_PARAMS)
     @route(("GET", "POST"), "/{index}/_mget", params=_GET_PARAMS)
     def mget(request: RestRequest):
-        body = request.json(required=True)
+        body = request.json_map(required=True)
         default_index = request.path_params.get("index")
-        if not isinstance(body, dict) or not (body.get("ids") or body.get("docs")):
+        for key in ("docs", "ids"):
+            if key in body and not isinstance(body[key], list):
+                raise errors.EsError(400, "parsing_exception", f"Unknown key for a {json_body.token_name(body[key])} in [{key}].")
+        if any(not isinstance(spec, dict) for spec in body.get("docs") or []):
+            raise errors.illegal_argument("docs array element should include an object")
+        if not (body.get("ids") or body.get("docs")):
             raise errors.action_request_validation("no documents to get")
         specs = [{"_id": i} for i in body["ids"]] if "ids" in body else body["docs"]
         if request.bool_param("refresh"):
@@ -292,10 +304,14 @@ def parse_update(raw: bytes, body: Any) -> dict[str, Any]:
     """UpdateRequest's parser: an object of known fields."""
     if not isinstance(body, dict):
         raise errors.EsError(400, "x_content_parse_exception", "[1:1] [UpdateRequest] Expected START_OBJECT")
-    for key in body:
+    for key, value in body.items():
         if key not in _UPDATE_FIELDS:
             line, col = json_body.token_locations(raw).get((key, "name"), (1, 1))
             raise errors.EsError(400, "x_content_parse_exception", f"[{line}:{col}] [UpdateRequest] unknown field [{key}]")
+        if key in ("doc", "upsert") and not isinstance(value, dict):
+            line, col = json_body.token_locations(raw).get((key, "value"), (1, 1))
+            raise errors.EsError(400, "x_content_parse_exception",
+                                 f"[{line}:{col}] [UpdateRequest] {key} doesn't support values of type: {json_body.token_name(value)}")
     return body
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import aliases, errors, index_settings
 from ..index_admin import BLOCKS, check_destructive, refuse_alias_names, settings_view, shards_header, update_settings
-from ..rest import RestRequest, RestResponse
+from ..rest import RestRequest, RestResponse, as_map
 
 if TYPE_CHECKING:
     from ..cluster import Cluster
@@ -46,17 +46,20 @@ def register(cluster: "Cluster") -> None:
     def create(request: RestRequest):
         name = request.path_params["index"]
         auth.authorize_indices(request.principal, "indices:admin/create", [name])
-        body = request.json() or {}
-        for key in body:
+        body = request.json_map()
+        for key, value in body.items():
             if key not in ("settings", "mappings", "aliases"):
                 raise errors.EsError(400, "parse_exception", f"unknown key [{key}] for create index")
+            if value is not None:
+                as_map(value)
         specs = {}
         for alias, raw in (body.get("aliases") or {}).items():
+            raw = as_map(raw) if raw is not None else {}
             aliases.validate_name(alias)
             if alias == name or alias in cluster.indices:
                 raise errors.EsError(400, "invalid_alias_name_exception",
                                      f"Invalid alias name [{alias}]: an index or data stream exists with the same name as the alias")
-            specs[alias] = aliases.spec_of({**(raw or {}), "alias": alias})
+            specs[alias] = aliases.spec_of({**raw, "alias": alias})
         cluster.create_index(name, body.get("settings"), body.get("mappings"), specs)
         return {"acknowledged": True, "shards_acknowledged": True, "index": name}
 
@@ -109,9 +112,7 @@ def register(cluster: "Cluster") -> None:
     @route("PUT", "/{index}/_settings", params=_PUT_SETTINGS_PARAMS)
     @route("PUT", "/_settings", params=_PUT_SETTINGS_PARAMS)
     def put_settings(request: RestRequest):
-        body = request.json(required=True)
-        if not isinstance(body, dict):
-            raise errors.action_request_validation("no settings to update")
+        body = request.json_map(required=True)
         given = body["settings"] if isinstance(body.get("settings"), dict) else body
         flat = index_settings.flatten(given)
         if not flat:
@@ -132,7 +133,7 @@ def register(cluster: "Cluster") -> None:
 
     @route(("PUT", "POST"), "/{index}/_mapping", params=(*_RESOLVE_PARAMS, *_MASTER_PARAMS, "write_index_only"))
     def put_mapping(request: RestRequest):
-        body = request.json(required=True)
+        body = request.json_map(required=True)
         indices = resolve(cluster, request, "open")
         auth.authorize_indices(request.principal, "indices:admin/mapping/put", [i.name for i in indices])
         refuse_on_followers(indices, "can't put mapping to the following indices [{}]; "

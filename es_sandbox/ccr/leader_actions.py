@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable
@@ -164,9 +163,10 @@ def restore_chunk(cluster: "Cluster", body: dict[str, Any]) -> dict[str, Any]:
     index = _index(cluster, body)
     limit = int(body["max_docs"])
     found = itertools.islice(
-        index.store.visible_docs(int(body["shard"]), int(body["snapshot_seq_no"]), int(body["after_seq_no"]), batch=limit), limit
+        index.store.visible_docs(int(body["shard"]), int(body["snapshot_seq_no"]), int(body["after_seq_no"]), batch=limit,
+                                 raw=True), limit
     )
-    docs = [[op.seq_no, op.doc_id, op.source, op.version, op.primary_term] for op in found]
+    docs = [[op.seq_no, op.doc_id, op.source, op.version, op.primary_term, op.routing] for op in found]
     return {"docs": docs, "done": len(docs) < limit}
 
 
@@ -210,7 +210,7 @@ def shard_changes(cluster: "Cluster", body: dict[str, Any]) -> dict[str, Any]:
 def _operations(cluster: "Cluster", index: "Index", shard: int, from_seq_no: int, to_seq_no: int,
                 max_bytes: int) -> tuple[list[list[Any]], int]:
     """The full range or a size-bounded prefix of it; a hole means the history is gone."""
-    held = index.store.changes(shard, from_seq_no, to_seq_no)
+    held = index.store.changes(shard, from_seq_no, to_seq_no, raw=True)  # sources pass through as stored JSON text
     out: list[list[Any]] = []
     size = 0
     expected = from_seq_no
@@ -218,7 +218,7 @@ def _operations(cluster: "Cluster", index: "Index", shard: int, from_seq_no: int
         if op.seq_no != expected:
             raise _history_gone(cluster, index, shard, from_seq_no, to_seq_no,
                                 f"expected seqno [{expected}]; found [{_describe(op)}]")
-        out.append([op.seq_no, op.op, op.doc_id, op.source, op.version, op.primary_term])
+        out.append([op.seq_no, op.op, op.doc_id, op.source, op.version, op.primary_term, op.routing])
         size += _estimate(op)
         expected += 1
         if size > max_bytes:
@@ -230,7 +230,7 @@ def _operations(cluster: "Cluster", index: "Index", shard: int, from_seq_no: int
 
 def _estimate(op: Any) -> int:
     """Translog.Operation.estimateSize: ids count twice (UTF-16), plus the source and three longs."""
-    source = len(json.dumps(op.source, separators=(",", ":"))) if op.source is not None else 0
+    source = len(op.source) if op.source is not None else 0  # the stored JSON text
     return 2 * len(op.doc_id or "") + source + 24
 
 

@@ -126,8 +126,8 @@ class RemoteRecovery:
                     raise chunk
                 if chunk is None or self.cancelled.is_set():
                     break
-                ops = [Operation(shard, seq_no, doc_id, OP_INDEX, source, version, term)
-                       for seq_no, doc_id, source, version, term in chunk]
+                ops = [Operation(shard, seq_no, doc_id, OP_INDEX, source, version, term, routing)
+                       for seq_no, doc_id, source, version, term, routing in chunk]
                 self.follower.bulk_load(shard, ops)
                 progress["files_recovered"] = min(progress["files_recovered"] + 1, progress["files_total"])
                 progress["bytes_recovered"] = min(progress["bytes_recovered"] + len(ops) * per_doc, size)

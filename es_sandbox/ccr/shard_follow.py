@@ -172,8 +172,8 @@ class ShardFollowTask:
     def _buffer_ops(self, ops: list[list[Any]], size: int) -> None:
         each = size // len(ops)
         with self._cond:
-            for seq_no, kind, doc_id, source, version, term in ops:
-                self._buffer.append((Operation(self.shard_id, seq_no, doc_id, kind, source, version, term), each))
+            for seq_no, kind, doc_id, source, version, term, routing in ops:
+                self._buffer.append((Operation(self.shard_id, seq_no, doc_id, kind, source, version, term, routing), each))
             self._buffer_bytes += each * len(ops)
             self._cond.notify_all()
 
