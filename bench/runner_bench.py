@@ -5,7 +5,9 @@ then `cleanup` (06) run with the runner, their requests passing through timing p
 find them through CCR_REMOTE_URL/CCR_LOCAL_URL, as they would find real clusters). Per notebook:
 - wall: the runner's time for the step (kernel start, papermill, saving the notebook included);
 - cells: time inside the notebook's cells; cluster: time at least one request was in flight;
-- overhead = wall - cluster, split into kernel_and_papermill (wall - cells) and in_kernel (cells - cluster).
+- overhead = wall - cluster, split into kernel_and_papermill (wall - cells: the runner's own cost)
+  and in_kernel (cells - cluster: the notebook's Python, and the pauses between polls while it waits
+  for a cluster to get somewhere, such as a canary becoming searchable after the next refresh).
 
 Run: `python -m bench.runner_bench [--docs N]`.
 """

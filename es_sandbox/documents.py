@@ -48,6 +48,14 @@ def apply_dynamic(mappings: Mappings, doc_id: str | None, source: dict[str, Any]
     return mappings._replace_with(updated)
 
 
+_SCALARS = frozenset({str, int, float, bool})
+_STRING_TYPES = frozenset({"text", "keyword"})
+
+
+def _takes_any_string(definition: FieldDef) -> bool:
+    return definition.type in _STRING_TYPES and all(f.type in _STRING_TYPES for f in definition.fields.values())
+
+
 @dataclass
 class _Scope:
     """The object being walked: its mapped properties and the dynamic setting that applies."""
@@ -77,7 +85,16 @@ class _Walker:
         return locate(self.raw, self.source, json_path)
 
     def walk_object(self, obj: dict[str, Any], scope: _Scope, json_path: Path) -> None:
+        properties = scope.properties
         for key, value in obj.items():
+            # The common case first: a plain key naming a mapped leaf, with a scalar value. Text and
+            # keyword fields take any string; other values are checked as walk_value would.
+            known = properties.get(key)
+            if (known is not None and type(value) in _SCALARS and not known.is_object and not known.runtime
+                    and "." not in key and (scope.path or not key.startswith("_"))):
+                if type(value) is not str or not _takes_any_string(known):
+                    self.check_leaf(known, value, json_path + (key,))
+                continue
             here = json_path + (key,)
             if key.strip(".") == "":
                 raise errors.document_parsing("field name cannot be an empty string", *self.at(here))

@@ -43,6 +43,12 @@ class Malformed(Exception):
 
 def source_values(source: Any, path: str) -> list[Any]:
     """The leaf values at a dotted path of `_source`, arrays flattened; dotted keys are followed too."""
+    if type(source) is dict and "." not in path:  # the common case, without the walk
+        if path not in source:
+            return []
+        value = source[path]
+        if type(value) is not list:
+            return [value]
     out: list[Any] = []
     _collect(source, path.split("."), out)
     return out

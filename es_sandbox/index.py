@@ -23,11 +23,13 @@ from .shard_store import OP_DELETE, OP_INDEX, LiveRow, Operation, ShardStore
 from .units import parse_time_millis
 
 _id_counter = itertools.count()
+_NODE_BYTES = os.urandom(6)  # what Elasticsearch's time-based ids take from the MAC address
 
 
 def auto_id() -> str:
     """A 20-character, URL-safe, time-based id like Elasticsearch's auto-generated ones."""
-    raw = int(time.time() * 1000).to_bytes(6, "big") + next(_id_counter).to_bytes(3, "big", signed=False)[-3:] + os.urandom(6)
+    sequence = next(_id_counter) & 0xFFFFFF
+    raw = int(time.time() * 1000).to_bytes(6, "big") + sequence.to_bytes(3, "big") + _NODE_BYTES
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

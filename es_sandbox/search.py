@@ -44,7 +44,7 @@ _COUNTS_KEPT = 512
 _SENTINEL_TYPES = INTEGER_TYPES | {"date", "boolean"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Doc:
     """A document as a shard yields it to a search."""
 
@@ -278,8 +278,9 @@ class _ShardSearch:
         keep = self.request.from_ + self.request.size
         counted = self.request.track_total_hits is not None
         # Counted apart from the hits when only the count needs every match (no aggregations, no
-        # varying scores) and the hits stream: a page of a point in time then reads one page, not the shard.
-        apart = (counted and self.collector is None and self.matcher.constant_score
+        # varying scores to rank or report) and the hits stream: a page of a point in time then reads
+        # one page, not the shard.
+        apart = (counted and self.collector is None and (self.matcher.constant_score or not self.scores_needed)
                  and (keep == 0 or self.in_sort_order()))
         if apart:
             self.count = self.count_matches()
@@ -397,7 +398,8 @@ def _hits(request: SearchRequest, searched: list[_ShardSearch]) -> dict[str, Any
             out["total"] = total
     scores = [s.max_score for s in searched if s.max_score is not None]
     out["max_score"] = max(scores) if scores else (0.0 if not searched else None)
-    ranked = heapq.nsmallest(request.from_ + request.size, (r for s in searched for r in s.top))
+    # Each shard's top is in order already: merging them costs a comparison per hit, not a heap sort.
+    ranked = list(itertools.islice(heapq.merge(*(s.top for s in searched)), request.from_ + request.size))
     out["hits"] = [_hit(request, r) for r in ranked[request.from_:]]
     return out
 

@@ -8,6 +8,7 @@ which streams a shard's documents in seq_no order from `after_seq_no` on.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Iterator
 
 from . import errors
@@ -47,8 +48,9 @@ class ShardView:
 
     def docs(self, after_seq_no: int | None) -> Iterator[Doc]:
         start = -1 if after_seq_no is None else after_seq_no
-        for op in self.source_index.store.visible_docs(self.shard_id, self.at_seq_no, start):
-            yield Doc(op.seq_no, op.doc_id, op.source, op.version, op.primary_term, op.routing)
+        for seq_no, doc_id, source, version, term, routing in self.source_index.store.visible_rows(
+                self.shard_id, self.at_seq_no, start):
+            yield Doc(seq_no, doc_id, json.loads(source), version, term, routing)
 
     def count_visible(self, after_seq_no: int, up_to: int | None, limit: int | None) -> int:
         """Documents after `after_seq_no` (and at or before `up_to`), counted in the store, up to `limit`."""

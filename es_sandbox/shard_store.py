@@ -171,17 +171,24 @@ class ShardStore:
                      up_to: int | None = None, raw: bool = False) -> Iterator[Operation]:
         """Documents visible at refresh point `at_seq_no`, in seq_no order, after `after_seq_no`
         (and written at or before `up_to`, when given)."""
+        decode = (lambda text: text) if raw else json.loads
+        for seq_no, doc_id, source, version, term, routing in self.visible_rows(shard, at_seq_no, after_seq_no,
+                                                                                 batch, up_to=up_to):
+            yield Operation(shard, seq_no, doc_id, OP_INDEX, decode(source), version, term, routing)
+
+    def visible_rows(self, shard: int, at_seq_no: int, after_seq_no: int = -1, batch: int = 1000, *,
+                     up_to: int | None = None) -> Iterator[tuple[int, str, str, int, int, str | None]]:
+        """visible_docs as rows (seq_no, id, source JSON text, version, primary term, routing), for
+        readers that build their own document objects."""
         last = at_seq_no if up_to is None else min(at_seq_no, up_to)
         cursor = after_seq_no
-        decode = (lambda text: text) if raw else json.loads
         while True:
             rows = self._read(
                 f"SELECT seq_no, id, source, version, primary_term, routing FROM ops WHERE {_VISIBLE} "
                 "ORDER BY seq_no LIMIT ?",
                 (shard, cursor, last, at_seq_no, batch),
             )
-            for seq_no, doc_id, source, version, term, routing in rows:
-                yield Operation(shard, seq_no, doc_id, OP_INDEX, decode(source), version, term, routing)
+            yield from rows
             if len(rows) < batch:
                 return
             cursor = rows[-1][0]

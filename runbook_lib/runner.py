@@ -27,7 +27,7 @@ from .run_folder import RunFolder, latest_run, utc_now, who_and_where
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 KERNEL_NAME = "ccr-runbooks"
 # The kernel talks to the runner over Unix sockets that only this user can open, not loopback TCP
-# ports that any local user could listen in on (ipykernel warns about that, on every start).
+# ports that any local user can connect to (ipykernel warns about those on every start).
 _KERNEL_CONFIG = Config({"KernelManager": {"transport": "ipc"}})
 # What the runner passes to every notebook; each notebook's `parameters` cell declares these.
 COMMON_PARAMETERS = ("parameters_file", "run_id", "dry_run", "confirm", "overrides")

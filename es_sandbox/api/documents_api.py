@@ -193,7 +193,7 @@ def register(cluster: "Cluster") -> None:
             return RestResponse(404, {"_index": index.name, "_id": doc_id, "found": False})
         body: dict[str, Any] = {
             "_index": index.name, "_id": doc_id, "_version": row.version,
-            "_seq_no": row.seq_no, "_primary_term": row.primary_term, "found": True,
+            "_seq_no": row.seq_no, "_primary_term": row.primary_term, **_routing(row), "found": True,
         }
         spec = source_filter_spec(request)
         if spec is not False:
@@ -284,11 +284,16 @@ def _mget_one(cluster: "Cluster", request: RestRequest, spec: dict[str, Any], de
     if row is None or not row.found:
         return {"_index": index.name, "_id": doc_id, "found": False}
     doc = {"_index": index.name, "_id": doc_id, "_version": row.version, "_seq_no": row.seq_no,
-           "_primary_term": row.primary_term, "found": True}
+           "_primary_term": row.primary_term, **_routing(row), "found": True}
     source_spec = spec.get("_source", default_source)
     if source_spec is not False:
         doc["_source"] = filter_source(row.source, source_spec)
     return doc
+
+
+def _routing(row: Any) -> dict[str, str]:
+    """GetResult's metadata fields: `_routing` when the document was indexed with one."""
+    return {"_routing": row.routing} if row.routing is not None else {}
 
 
 def _readable(cluster: "Cluster", request: RestRequest) -> "Index":

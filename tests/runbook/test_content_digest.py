@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import random
 import threading
 import zlib
@@ -26,13 +27,25 @@ def hit(doc_id, seq_no, source, routing=None):
     return h
 
 
-def test_digest_ignores_key_order_but_not_content_or_sequence_number():
+def test_digest_is_exact_about_content_sequence_number_and_id():
     a = cd.doc_digest("1", 5, {"name": "Jack", "age": 40})
-    assert a == cd.doc_digest("1", 5, {"age": 40, "name": "Jack"})
-    assert a != cd.doc_digest("1", 5, {"name": "Jack", "age": 41})
-    assert a != cd.doc_digest("1", 6, {"name": "Jack", "age": 40})
-    assert a != cd.doc_digest("2", 5, {"name": "Jack", "age": 40})
-    assert cd.doc_digest("1", 5, None) != cd.doc_digest("1", 5, {})
+    assert a == cd.doc_digest("1", 5, json.loads('{"name": "Jack", "age": 40}'))
+    others = [("1", 5, {"name": "Jack", "age": 41}), ("1", 5, {"name": "Jack", "age": 40.0}),
+              ("1", 5, {"age": 40, "name": "Jack"}),  # CCR copies _source as it is: key order included
+              ("1", 6, {"name": "Jack", "age": 40}), ("2", 5, {"name": "Jack", "age": 40}), ("1", 5, None)]
+    assert a not in [cd.doc_digest(*other) for other in others]
+    assert cd.doc_digest("1", 5, {"s": "\ud800 lone surrogate"}) != cd.doc_digest("1", 5, {"s": ""})
+
+
+def test_bucket_sums_are_the_sums_of_each_documents_digest():
+    hits = [hit("a", 1, {"x": [1, 2.5, None, True]}), hit("b", 2, None), hit("c", 3, {"y": {"z": "é"}}, routing="r")]
+    digests = cd.BucketDigests(1)
+    digests.add_hits(copy.deepcopy(hits))
+    expected = sum(cd.doc_digest(cd.doc_key(h), h["_seq_no"], h["_source"]) for h in hits) % (1 << 128)
+    assert digests.sums == [expected] and digests.without_source == 1
+    kept = cd.BucketDocuments([0], 1)
+    kept.add_hits(hits)
+    assert sum(v.digest for v in kept.docs.values()) % (1 << 128) == expected
 
 
 def test_bucket_digests_do_not_depend_on_order_and_find_the_changed_bucket():
@@ -154,7 +167,8 @@ def serve(cluster, index, events=None):
     def search(params, body):
         old = body["pit"]["id"]
         if old not in pits:
-            return 404, {"error": {"type": "search_context_missing_exception", "reason": f"No search context found for id [{old}]"}}
+            return 404, {"error": {"type": "search_context_missing_exception",
+                                   "reason": f"No search context found for id [{old}]"}}
         new = f"pit-{next(counter)}"  # Elasticsearch may answer with a new id: the client must use it
         pits[new] = pits.pop(old)
         saved, index.visible = index.visible, pits[new]

@@ -26,32 +26,30 @@ class PromotionWorld:
         self.remote, self.local = fake("remote", dry_run=dry_run), fake("local", dry_run=dry_run)
         self.blocked, self.status, self.closed, self.aliases = False, status, False, {}
         self.seq = {"0": 41, "1": 57}
-        r, local = self.remote, self.local
+        r, local, ok = self.remote, self.local, self.set
         r.on("GET", "/_cat/indices/myindex", cat("myindex", "LEADER-UUID"))
-        r.on("GET", "/myindex/_settings/index.blocks.write",
-             lambda p, b: (200, {"myindex": {"settings": {"index.blocks.write": str(self.blocked).lower()}}}))
-        r.on("PUT", "/myindex/_block/write", lambda p, b: (setattr(self, "blocked", True), (200, {"acknowledged": True}))[1])
+        r.on("GET", "/myindex/_settings/index.blocks.write", lambda p, b: (200, self.block_setting()))
+        r.on("PUT", "/myindex/_block/write", lambda p, b: ok(blocked=True))
         r.on("GET", "/myindex/_stats", lambda p, b: (200, self.stats("myindex", 0)))
         r.on("POST", "/myindex/_refresh", {}).on("GET", "/myindex/_count", {"count": 100})
-        local.on("GET", "/_cat/indices/myindex_follow",
-                 lambda p, b: (200, cat("myindex_follow", "FOLLOWER-UUID", "close" if self.closed else "open")))
-        local.on("GET", "/myindex_follow/_ccr/info", lambda p, b: (200, {"follower_indices": [] if self.status is None else [
-            {"follower_index": "myindex_follow", "remote_cluster": "remote", "leader_index": "myindex",
-             "status": self.status}]}))
+        local.on("GET", "/_cat/indices/myindex_follow", lambda p, b: (200, cat(
+            "myindex_follow", "FOLLOWER-UUID", "close" if self.closed else "open")))
+        local.on("GET", "/myindex_follow/_ccr/info", lambda p, b: (200, self.info()))
         local.on("GET", "/_cluster/state/metadata/myindex_follow", {"metadata": {"indices": {"myindex_follow": {
             "ccr": {"leader_index_uuid": "LEADER-UUID"}}}}})
-        local.on("GET", "/myindex_follow/_ccr/stats", lambda p, b: (200, {"indices": [] if self.status != "active" else [
-            {"index": "myindex_follow", "shards": [{"shard_id": 0}, {"shard_id": 1}]}]}))
-        local.on("GET", "/myindex_follow/_stats", lambda p, b: (200, self.stats("myindex_follow", 2 if self.status is None else 0)))
+        local.on("GET", "/myindex_follow/_ccr/stats", lambda p, b: (200, self.follow_stats()))
+        local.on("GET", "/myindex_follow/_stats", lambda p, b: (200, self.stats("myindex_follow", self.own_writes())))
         local.on("POST", "/myindex_follow/_refresh", {}).on("GET", "/myindex_follow/_count", {"count": 100})
-        local.on("POST", "/myindex_follow/_ccr/pause_follow", lambda p, b: self.set(status="paused"))
-        local.on("POST", "/myindex_follow/_close", lambda p, b: self.set(closed=True))
-        local.on("POST", "/myindex_follow/_ccr/unfollow", lambda p, b: self.set(status=None))
-        local.on("POST", "/myindex_follow/_open", lambda p, b: self.set(closed=False))
+        local.on("POST", "/myindex_follow/_ccr/pause_follow", lambda p, b: ok(status="paused"))
+        local.on("POST", "/myindex_follow/_close", lambda p, b: ok(closed=True))
+        local.on("POST", "/myindex_follow/_ccr/unfollow", lambda p, b: ok(status=None))
+        local.on("POST", "/myindex_follow/_open", lambda p, b: ok(closed=False))
         local.on("PUT", "/myindex_follow/_doc/ccr-runbooks-probe-test", (201, {"result": "created"}))
         local.on("DELETE", "/myindex_follow/_doc/ccr-runbooks-probe-test", (200, {"result": "deleted"}))
-        local.on("GET", "/_alias/orders", lambda p, b: (200, self.aliases) if self.aliases else (404, {"error": "alias [orders] missing"}))
-        local.on("POST", "/_aliases", lambda p, b: self.set(aliases={"myindex_follow": {"aliases": {"orders": {"is_write_index": True}}}}))
+        local.on("GET", "/_alias/orders", lambda p, b: (200, self.aliases) if self.aliases else (404, {
+            "error": "alias [orders] missing", "status": 404}))
+        local.on("POST", "/_aliases", lambda p, b: ok(aliases={"myindex_follow": {"aliases": {
+            "orders": {"is_write_index": True}}}}))
         params = load_parameters({**PARAMS, "run_id": "test", "dry_run": dry_run, "confirm": confirm}, environ={})
         self.step = Step("05_cutover", params, CheckList("05_cutover", "test", live=False),
                          clusters={"remote": self.remote, "local": local})
@@ -60,6 +58,21 @@ class PromotionWorld:
         for key, value in changes.items():
             setattr(self, key, value)
         return 200, {"acknowledged": True}
+
+    def block_setting(self):
+        return {"myindex": {"settings": {"index.blocks.write": str(self.blocked).lower()}}}
+
+    def info(self):
+        return {"follower_indices": [] if self.status is None else [
+            {"follower_index": "myindex_follow", "remote_cluster": "remote", "leader_index": "myindex",
+             "status": self.status}]}
+
+    def follow_stats(self):
+        shards = [{"shard_id": 0}, {"shard_id": 1}]
+        return {"indices": [{"index": "myindex_follow", "shards": shards}] if self.status == "active" else []}
+
+    def own_writes(self):
+        return 2 if self.status is None else 0  # a promoted index holds the probe's write and delete
 
     def stats(self, index, extra):
         shards = {n: [{"routing": {"primary": True}, "seq_no": {

@@ -131,6 +131,7 @@ def test_the_figures_render_as_png_with_a_text_summary(capsys):
                canaries.CanaryTiming("myindex", "myindex_follow", "Pony", "c-1", 8, None, None)]
     rows = parity.shard_parity({0: parity.ShardSeqNo(0, 10, 10, 10)}, {0: parity.ShardSeqNo(0, 8, 8, 8)})
     plots.show_figure(plots.replication_figure(timings, [("myindex_follow", rows)]), "Latency and lag", "Jack 12 ms")
-    plots.show_figure(plots.timeline_figure([("block", 0.0, 0.01), ("open", 0.4, 0.2)], (0.0, 0.7)), "Cutover", "0.70 s")
+    timeline = plots.timeline_figure([("block", 0.0, 0.01), ("open", 0.4, 0.2)], (0.0, 0.7))
+    plots.show_figure(timeline, "Cutover", "0.70 s")
     shown = capsys.readouterr().out
     assert "Latency and lag\nJack 12 ms" in shown and "Cutover\n0.70 s" in shown
