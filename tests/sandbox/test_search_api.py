@@ -190,6 +190,54 @@ def test_a_point_in_time_is_a_frozen_view_read_exactly_once(es, unique_name):
     assert call(es, "DELETE", "/_pit", {"id": pit_id}) == (404, {"succeeded": True, "num_freed": 0})
 
 
+def test_a_point_in_time_pages_up_to_a_seq_no_with_default_totals(es, unique_name):
+    """The runbook's content comparison: `range` on `_seq_no` under a point in time, page by page."""
+    index = unique_name("seqpages")
+    ok(es, "PUT", f"/{index}", {"settings": {"number_of_shards": 2}})
+    bulk(es, index, {str(i): {"n": i} for i in range(600)}, "true")
+    pit_id = ok(es, "POST", f"/{index}/_pit?keep_alive=1m")["id"]
+    bulk(es, index, {str(i): {"n": -i} for i in range(100)}, "true")  # later versions, outside the view
+    query = {"range": {"_seq_no": {"lte": 199}}}
+    body = {"size": 150, "pit": {"id": pit_id, "keep_alive": "1m"}, "sort": [{"_shard_doc": "asc"}], "query": query,
+            "seq_no_primary_term": True}
+    hits, totals = [], set()
+    while True:
+        answer = ok(es, "POST", "/_search", body)
+        totals.add(json.dumps(answer["hits"]["total"]))
+        hits += answer["hits"]["hits"]
+        if len(answer["hits"]["hits"]) < 150:
+            break
+        body["search_after"] = answer["hits"]["hits"][-1]["sort"]
+    assert len(hits) == 400 and all(h["_seq_no"] <= 199 and h["_source"]["n"] >= 0 for h in hits)
+    assert len({h["_id"] for h in hits}) == 400
+    assert totals == {json.dumps({"value": 400, "relation": "eq"})}  # every page counts the whole view
+    ok(es, "DELETE", "/_pit", {"id": pit_id})
+
+
+def test_metadata_fields_are_searched_as_elasticsearch_does(es, unique_name):
+    index = unique_name("meta")
+    ok(es, "PUT", f"/{index}", {"settings": {"number_of_shards": 2}, "aliases": {f"{index}-alias": {}}})
+    bulk(es, index, {str(i): {"n": i} for i in range(6)})
+    assert call(es, "PUT", f"/{index}/_doc/r1?routing=user-1&refresh=true", {"n": 10})[0] == 201
+    found = ok(es, "POST", f"/{index}/_search", {"query": {"term": {"_routing": "user-1"}}})["hits"]["hits"]
+    assert [(h["_id"], h["_routing"]) for h in found] == [("r1", "user-1")]
+    assert ok(es, "GET", f"/{index}/_doc/r1?routing=user-1")["_routing"] == "user-1"
+
+    def total(query: dict) -> int:
+        return ok(es, "POST", f"/{index}/_search", {"query": query})["hits"]["total"]["value"]
+
+    assert total({"terms": {"_id": ["1", "4", "9"]}}) == 2
+    assert total({"ids": {"values": ["2"]}}) == 1
+    assert total({"term": {"_index": f"{index}-alias"}}) == 7
+    assert total({"term": {"_index": f"{index[:-2]}*"}}) == 7
+    assert total({"term": {"_index": f"remote:{index}"}}) == 0
+    assert total({"range": {"_seq_no": {"gte": 0}}}) == 7
+    status, error = call(es, "POST", f"/{index}/_search", {"query": {"term": {"_version": 1}}})
+    assert status == 400 and error["error"]["root_cause"][0] == {
+        "type": "query_shard_exception", "reason": "The _version field is not searchable", "index_uuid":
+        error["error"]["root_cause"][0]["index_uuid"], "index": index}
+
+
 def test_a_closed_point_in_time_is_a_missing_search_context(es, people):
     pit_id = ok(es, "POST", f"/{people}/_pit?keep_alive=1m")["id"]
     ok(es, "DELETE", "/_pit", {"id": pit_id})
