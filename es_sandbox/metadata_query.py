@@ -30,7 +30,8 @@ from .query_parse import QueryNode
 if TYPE_CHECKING:
     from .query import ShardContext
 
-NOT_EMULATED = frozenset({"_field_names", "_nested_path", "_doc_count", "_tier", "_feature", "_ignored_source"})
+NOT_EMULATED = frozenset({"_field_names", "_nested_path", "_doc_count", "_tier", "_feature", "_ignored_source",
+                          "_data_stream_timestamp"})
 LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
 _LONG_TEXT = re.compile(r"[+-]?[0-9]+")
 
