@@ -8,8 +8,8 @@ A leader index of 2 shards on `remote`, followed from `local`, 5-field documents
   acknowledgement on the leader until the follower's global checkpoint covers it;
 - peak resident memory of each cluster process (VmHWM).
 
-The ingest phase's request bodies are built before it is timed, so its figure measures the clusters, not the
-benchmark's own document generation.
+The ingest phase's request bodies are built before it is timed, so its figure measures the clusters,
+not the benchmark's own document generation.
 
 Run: `python -m bench.sandbox_bench [--docs N] [--steady-seconds S] [--output bench/results/sandbox.json]`.
 """
