@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .cluster import Cluster
 
-USER, ROLE, API_KEY = "security_user", "security_role", "security_api_key"
+USER, ROLE, KEY_RECORDS = "security_user", "security_role", "security_api_key"
 
 SUPERUSER = {
     "cluster": ["all"],
@@ -133,15 +133,15 @@ class SecurityStore:
             "realm_type": owner.realm, "metadata": metadata, "role_descriptors": role_descriptors,
             "limited_by": [self.descriptors(owner.roles)], "secret_sha256": sha256(secret),
         }
-        self.cluster.store.put(API_KEY, key_id, record)
+        self.cluster.store.put(KEY_RECORDS, key_id, record)
         return record, secret
 
     def api_key(self, key_id: str) -> dict[str, Any] | None:
-        return self.cluster.store.get(API_KEY, key_id)
+        return self.cluster.store.get(KEY_RECORDS, key_id)
 
     def api_keys(self) -> list[dict[str, Any]]:
-        return sorted(self.cluster.store.all(API_KEY).values(), key=lambda k: k["creation"])
+        return sorted(self.cluster.store.all(KEY_RECORDS).values(), key=lambda k: k["creation"])
 
     def invalidate(self, record: dict[str, Any]) -> None:
         record.update({"invalidated": True, "invalidation": int(time.time() * 1000)})
-        self.cluster.store.put(API_KEY, record["id"], record)
+        self.cluster.store.put(KEY_RECORDS, record["id"], record)
