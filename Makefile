@@ -29,6 +29,7 @@ demo: install
 	test ! -f $(HOME_DIR)/clusters.json || $(PY) -m es_sandbox --home $(HOME_DIR) down --wipe
 	$(PY) -m es_sandbox --home $(HOME_DIR) up
 	$(PY) -m runbook_lib demo --home $(HOME_DIR)
+	@echo "The practice clusters are still running, to explore: $(PY) -m es_sandbox --home $(HOME_DIR) status; 'make sandbox-down' stops them."
 
 test: install
 	$(PY) -m pytest -q
