@@ -4,8 +4,11 @@
                                       [--confirm NAME] [--dry-run] [--runs-dir runs]
     python -m runbook_lib run cleanup|rollback -f ... --confirm NAME
     python -m runbook_lib demo [--home .sandbox]
+    python -m runbook_lib evidence verify runs/<run id> [--head HASH]
+    python -m runbook_lib evidence list [--runs-dir runs]
 
-Exit status: 0 when every step passed, 1 when a step failed, 2 for a usage error, 130 when interrupted.
+Exit status: 0 when every step passed (or the evidence verified), 1 when a step failed (or verification
+did), 2 for a usage error, 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -36,7 +39,27 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--docs", type=int, default=100_000, help="sample documents loaded into the leader")
     demo.add_argument("--rate", type=float, default=200.0, help="the writer's documents per second")
     demo.add_argument("--runs-dir", default="runs", help="where run folders are written (default runs/)")
+    evidence = sub.add_parser("evidence", help="verify sealed run folders, or list the runs")
+    ev = evidence.add_subparsers(dest="evidence_command", required=True)
+    verify = ev.add_parser("verify", help="recompute every hash and the chain; name what was changed")
+    verify.add_argument("folder", help="the run folder, runs/<run id>")
+    verify.add_argument("--head", help="the chain's head hash as recorded outside this machine")
+    listing = ev.add_parser("list", help="the runs as a table")
+    listing.add_argument("--runs-dir", default="runs", help="where run folders are (default runs/)")
     return p
+
+
+def cmd_evidence(args: argparse.Namespace) -> int:
+    if args.evidence_command == "list":
+        from .evidence.listing import runs_table
+
+        print(runs_table(args.runs_dir))
+        return 0
+    from .evidence.verify import verify_run
+
+    result = verify_run(args.folder, head=args.head)
+    print(result.text())
+    return 0 if result.ok else 1
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -68,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args)
+        if args.command == "evidence":
+            return cmd_evidence(args)
         from .demo import run_demo
 
         return run_demo(home=args.home, docs=args.docs, rate=args.rate, runs_dir=args.runs_dir)

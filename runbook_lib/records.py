@@ -1,8 +1,8 @@
 """Machine-readable evidence inside executed notebooks, and the reader that collects it.
 
-Each check and each request that changed a cluster is displayed as one output holding a MIME bundle:
-a JSON part for tools (`application/vnd.ccr-runbooks.*.v1+json`), plus text/plain and text/html for
-people. Jupyter shows the HTML, papermill saves every part, and `read_records` turns the JSON parts
+Each check, each request that changed a cluster, and the cluster identities `step.connect()` read are
+displayed as one output holding a MIME bundle: a JSON part for tools
+(`application/vnd.ccr-runbooks.*.v1+json`), plus text/plain and text/html for people. Jupyter shows the HTML, papermill saves every part, and `read_records` turns the JSON parts
 of an executed notebook back into a DataFrame. This is scrapbook's idea without the dependency.
 """
 
@@ -19,7 +19,8 @@ from .redaction import redact
 
 CHECK_MIME = "application/vnd.ccr-runbooks.check.v1+json"
 REQUEST_MIME = "application/vnd.ccr-runbooks.request.v1+json"
-KINDS = {CHECK_MIME: "check", REQUEST_MIME: "request"}
+IDENTITY_MIME = "application/vnd.ccr-runbooks.identity.v1+json"
+KINDS = {CHECK_MIME: "check", REQUEST_MIME: "request", IDENTITY_MIME: "identity"}
 _OUTPUT_TYPES = ("display_data", "execute_result")
 
 
@@ -138,7 +139,7 @@ def iter_records(notebook: Any):
 def read_records(notebook: Any, kind: str | None = None):
     """Every check and request record of an executed notebook, as a pandas DataFrame.
 
-    `notebook` is a path or an nbformat node. Columns: `kind` ("check" or "request"), `cell_index`,
+    `notebook` is a path or an nbformat node. Columns: `kind` ("check", "request" or "identity"), `cell_index`,
     `cell_id`, `output_index`, then the record's own fields (`time` parsed as a UTC timestamp).
     `kind` keeps only one kind of record.
     """

@@ -6,7 +6,8 @@ executes 00_preflight .. 05_cutover with the kernel `ccr-runbooks` in `notebooks
 executed notebook under `runs/<run id>/`. A step passes only when every cell completed and no check
 failed (papermill's exit status alone misses a notebook that stopped early); the run stops at the
 first step that did not pass and reports the message its failing cell gave. `--from STEP` starts a new
-run at STEP whose run.json names the run it continues.
+run at STEP whose run.json names the run it continues. Every run ends sealed (runbook_lib/evidence):
+evidence.json, SHA256SUMS and a manifest chained to the previous run, whose head hash is printed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Callable, Mapping
 from traitlets.config import Config
 
 from .errors import ParameterError, RunbookError
+from .evidence.seal import seal_run
 from .notebook_outcome import NotebookOutcome, read_outcome
 from .parameters import REPO_ROOT, load_parameters, new_run_id
 from .run_folder import RunFolder, latest_run, utc_now, who_and_where
@@ -93,6 +95,7 @@ class RunResult:
     steps: list[StepResult]
     status: str = "running"  # running, passed, failed, interrupted
     resumed_from: dict[str, Any] | None = None
+    head: str | None = None  # the evidence chain's head hash once the run folder is sealed
 
     @property
     def passed(self) -> bool:
@@ -173,6 +176,10 @@ def run_runbook(
             result.status = "passed" if all(s.status in ("passed", "skipped") for s in result.steps) else "failed"
         record["ended"] = utc_now()
         save()
+        # Sealed whatever the outcome: a failed or interrupted run is evidence too.
+        result.head = seal_run(folder.path)
+        report(f"Sealed {folder.path}; evidence chain head {result.head}\n"
+               "  record it outside this machine: a ticket, a change record")
     return result
 
 

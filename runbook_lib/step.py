@@ -22,7 +22,7 @@ import yaml
 
 from .errors import ClusterRequestError, ParameterError, RunbookError
 from .parameters import MigrationParameters, load_parameters, new_run_id
-from .records import emit_display
+from .records import IDENTITY_MIME, emit, emit_display, json_safe, now_iso
 
 
 @dataclass
@@ -70,7 +70,7 @@ class Step:
             if cluster_params.expected_cluster_uuid:
                 self.checks.expect(f"{role} cluster is the one pinned", cluster_params.expected_cluster_uuid,
                                    identity.cluster_uuid)
-        _show_identities(self.clusters.values())
+        _show_identities(self.clusters.values(), self)
         return self
 
     def finish(self) -> None:
@@ -132,17 +132,24 @@ def _show_parameters(step: Step) -> None:
     _table(f"Step {step.name}", rows)
 
 
-def _show_identities(clusters: Any) -> None:
+def _show_identities(clusters: Any, step: Step) -> None:
     rows = []
     for cluster in clusters:
         i = cluster.identity
         rows.append((f"{i.role}", f"{i.cluster_name}  uuid {i.cluster_uuid}  Elasticsearch {i.version}  "
                                   f"node {i.node_name}  as {i.principal} ({i.authentication})  at {i.url}"))
-    _table("Connected", rows)
+    # The table doubles as the identity record, so the evidence bundle can name both clusters.
+    record = {"schema": "ccr-runbooks.identity.v1", "run_id": step.run_id, "step": step.name, "time": now_iso(),
+              "clusters": [json_safe(c.identity.as_dict()) for c in clusters]}
+    _table("Connected", rows, (IDENTITY_MIME, record))
 
 
-def _table(title: str, rows: list[tuple[str, str]]) -> None:
+def _table(title: str, rows: list[tuple[str, str]], record: tuple[str, Any] | None = None) -> None:
     text = "\n".join([title, *(f"  {k:<26} {v}" for k, v in rows)])
     cells = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(k)}</th>"
                     f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>" for k, v in rows)
-    emit_display(text, f"<b>{html.escape(title)}</b><table>{cells}</table>")
+    html_text = f"<b>{html.escape(title)}</b><table>{cells}</table>"
+    if record is None:
+        emit_display(text, html_text)
+    else:
+        emit(record[0], record[1], text, html_text)
