@@ -56,6 +56,9 @@ def summary_lines(result: RunResult, stats: WriterStats, lost: list[str] | None,
     yield from _application_lines(stats, lost, pair)
     yield from _count_lines(result, pair, local, remote, expected=docs + stats.acknowledged)
     yield f"Executed notebooks: {result.folder}/"
+    if result.head:
+        yield (f"Evidence chain head: {result.head} (check it later with: python -m runbook_lib evidence verify "
+               f"{result.folder} --head {result.head})")
     failed = result.failed_step
     if failed:
         yield f"The migration stopped at {failed.step}; open {failed.notebook} to see why."
