@@ -18,22 +18,10 @@ import argparse
 import contextlib
 import io
 import json
-import os
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def sandbox(home: str, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "es_sandbox", "--home", home, *args], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-
+from bench.practice import practice_clusters
 
 def one_cutover(client, local_client, leader: str, docs: int, rate: float, warmup_s: float) -> dict:
     from runbook_lib import cutover, cutover_report
@@ -86,12 +74,8 @@ def run(docs: int = 10_000, rate: float = 500.0, runs: int = 3, warmup_s: float 
     from runbook_lib.demo import app_client
     from runbook_lib.step import begin
 
-    home = tempfile.mkdtemp(prefix="ccr-cutover-bench-")
-    previous = os.environ.get("ES_SANDBOX_HOME")
     results: dict = {"docs": docs, "rate": rate, "runs": []}
-    try:
-        sandbox(home, "up", "--http-port", "0", "--transport-port", "0")
-        os.environ["ES_SANDBOX_HOME"] = home
+    with practice_clusters("ccr-cutover-bench-"):
         with contextlib.redirect_stdout(io.StringIO()):
             params = begin("bench-cutover").params
             client, local_client = app_client(params.remote), app_client(params.local)
@@ -103,13 +87,6 @@ def run(docs: int = 10_000, rate: float = 500.0, runs: int = 3, warmup_s: float 
         results["lost_total"] = sum(r["lost"] for r in results["runs"])
         results["target_met"] = results["write_downtime_s_max"] < 2.0 and results["lost_total"] == 0 and all(
             r["content_matched"] and not r["failed_checks"] for r in results["runs"])
-    finally:
-        if previous is None:
-            os.environ.pop("ES_SANDBOX_HOME", None)
-        else:
-            os.environ["ES_SANDBOX_HOME"] = previous
-        sandbox(home, "down")
-        shutil.rmtree(home, ignore_errors=True)
     return results
 
 

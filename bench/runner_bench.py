@@ -15,24 +15,13 @@ Run: `python -m bench.runner_bench [--docs N]`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
+from bench.practice import environment, practice_clusters
 from bench.timing_proxy import BusyClock, TimingProxy
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def sandbox(home: str, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "es_sandbox", "--home", home, *args], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-
 
 def run(docs: int = 10_000) -> dict:
     from elasticsearch import Elasticsearch
@@ -41,17 +30,15 @@ def run(docs: int = 10_000) -> dict:
     from runbook_lib.runner import run_runbook
     from runbook_lib.sample_data import load_sample_index
 
-    home = tempfile.mkdtemp(prefix="ccr-runner-bench-")
-    saved_env = {k: os.environ.get(k) for k in ("CCR_REMOTE_URL", "CCR_LOCAL_URL", "ES_SANDBOX_HOME")}
     rows: list[dict] = []
-    try:
-        sandbox(home, "up", "--http-port", "0", "--transport-port", "0")
-        state = json.loads((Path(home) / "clusters.json").read_text())["clusters"]
+    with practice_clusters("ccr-runner-bench-") as (home, state):
         load_sample_index(Elasticsearch(state["remote"]["http"], request_timeout=120), "myindex", docs,
                           progress=lambda line: None)
         clock = BusyClock()
-        with TimingProxy(state["remote"]["http"], clock) as remote, TimingProxy(state["local"]["http"], clock) as local:
-            os.environ.update(CCR_REMOTE_URL=remote.url, CCR_LOCAL_URL=local.url, ES_SANDBOX_HOME=home)
+        with contextlib.ExitStack() as stack:
+            remote = stack.enter_context(TimingProxy(state["remote"]["http"], clock))
+            local = stack.enter_context(TimingProxy(state["local"]["http"], clock))
+            stack.enter_context(environment(CCR_REMOTE_URL=remote.url, CCR_LOCAL_URL=local.url))
             mark = {"busy": clock.busy_s(), "requests": clock.requests}
 
             def measure(step) -> None:
@@ -68,14 +55,6 @@ def run(docs: int = 10_000) -> dict:
                     raise RuntimeError(f"{runbook} stopped at {failed.step if failed else '?'}: "
                                        f"{failed.message if failed else result.status}")
             chain_s = time.monotonic() - started
-    finally:
-        for key, value in saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        sandbox(home, "down")
-        shutil.rmtree(home, ignore_errors=True)
     total = {key: round(sum(r[key] for r in rows), 2) for key in ("wall_s", "cluster_s", "overhead_s",
                                                                    "kernel_and_papermill_s", "in_kernel_s")}
     return {"docs": docs, "chain_wall_s": round(chain_s, 2), "total": total, "notebooks": rows}

@@ -20,23 +20,16 @@ import argparse
 import json
 import os
 import random
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 from elasticsearch import Elasticsearch, NotFoundError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench.practice import practice_clusters
+
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
-
-
-def sandbox(home: str, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "es_sandbox", "--home", home, *args], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
 
 
 def bulk_body(index: str, start: int, count: int) -> str:
@@ -151,12 +144,8 @@ def steady_lag(remote: Elasticsearch, local: Elasticsearch, rate: int, seconds: 
 
 
 def run(docs: int = 1_000_000, steady_seconds: float = 20.0) -> dict:
-    home = tempfile.mkdtemp(prefix="ccr-bench-")
     results: dict = {"docs": docs}
-    try:
-        sandbox(home, "up", "--http-port", "0", "--transport-port", "0")
-        with open(os.path.join(home, "clusters.json")) as fh:
-            state = json.load(fh)["clusters"]
+    with practice_clusters("ccr-bench-") as (_, state):
         remote = Elasticsearch(state["remote"]["http"], request_timeout=600)
         local = Elasticsearch(state["local"]["http"], request_timeout=600)
         local.cluster.put_settings(persistent={"cluster.remote.remote.seeds": state["remote"]["transport"]})
@@ -191,9 +180,6 @@ def run(docs: int = 1_000_000, steady_seconds: float = 20.0) -> dict:
         progress(f"follower creation: {results['follower_creation_s']} s; steady ingest")
         results["steady"] = [steady_lag(remote, local, rate, steady_seconds) for rate in (2000, 5000)]
         results["peak_rss_mb"] = {name: round(peak_rss_mb(info["pid"])) for name, info in state.items()}
-    finally:
-        sandbox(home, "down")
-        shutil.rmtree(home, ignore_errors=True)
     return results
 
 

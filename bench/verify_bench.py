@@ -18,22 +18,10 @@ import argparse
 import contextlib
 import io
 import json
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 import tracemalloc
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def sandbox(home: str, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "es_sandbox", "--home", home, *args], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-
+from bench.practice import practice_clusters
 
 def followed_pair(step, client, leader: str, docs: int) -> str:
     """`leader` with `docs` sample documents, followed as `<leader>_follow` and caught up."""
@@ -93,12 +81,8 @@ def run(docs: int = 1_000_000, small: int = 100_000, page_size: int = 5000, roun
     from runbook_lib.demo import app_client
     from runbook_lib.step import begin
 
-    home = tempfile.mkdtemp(prefix="ccr-verify-bench-")
     results: dict = {"docs": docs, "page_size": page_size}
-    previous = os.environ.get("ES_SANDBOX_HOME")
-    try:
-        sandbox(home, "up", "--http-port", "0", "--transport-port", "0")
-        os.environ["ES_SANDBOX_HOME"] = home
+    with practice_clusters("ccr-verify-bench-"):
         with contextlib.redirect_stdout(io.StringIO()):
             step = begin("bench-verify", overrides={"indices": [{"leader": "bench-small"}, {"leader": "bench-large"}]})
             step.connect()
@@ -126,13 +110,6 @@ def run(docs: int = 1_000_000, small: int = 100_000, page_size: int = 5000, roun
             results["live_share_of_limit"] = round(max(live) / max(limits), 3)
         results["peak_python_memory_mb"] = {f"{small:,} docs": memory["small"], f"{docs:,} docs": memory["large"]}
         results["target_met"] = results["frozen_share_of_limit"] >= 0.8 and memory["large"] <= 1.5 * memory["small"]
-    finally:
-        if previous is None:
-            os.environ.pop("ES_SANDBOX_HOME", None)
-        else:
-            os.environ["ES_SANDBOX_HOME"] = previous
-        sandbox(home, "down")
-        shutil.rmtree(home, ignore_errors=True)
     return results
 
 
