@@ -21,13 +21,14 @@ import urllib.request
 from typing import Any
 
 from .config import LICENSE_TYPES, ClusterConfig, NodeConfig, UserConfig
-from .version import DEFAULT_VERSION, Version
+from .version import DEFAULT_VERSION, SUPPORTED_LINES, Version
 
 DEFAULT_HOME = ".sandbox"
 DEFAULT_CLUSTERS = ("remote", "local")
 NODE_LAYOUT = [("master-1", ["master"]), ("data-1", ["data", "ingest", "remote_cluster_client"]),
                ("data-2", ["data", "ingest", "remote_cluster_client"])]
 STATE_FILE = "clusters.json"
+FLAVOURS = ("default", "vendor")  # vendor: the cloud vendor's 6.7 (index.replication.type on new indices)
 
 
 class CliError(Exception):
@@ -121,6 +122,19 @@ def answers(url: str, timeout: float = 1.0) -> bool:
 # --- commands ---------------------------------------------------------------------------------
 
 
+def check_presentation(name: str, args: argparse.Namespace, overrides: dict[str, str]) -> tuple[str, str]:
+    """The version and flavour a cluster will present, refused before anything starts if unsupported."""
+    version = overrides.get("version", args.version)
+    try:
+        Version.supported(version)
+    except ValueError as exc:
+        raise CliError(f"cluster [{name}]: {exc}") from None
+    flavour = overrides.get("flavour", args.flavour)
+    if flavour not in FLAVOURS:
+        raise CliError(f"cluster [{name}]: unknown flavour [{flavour}]; expected one of {', '.join(FLAVOURS)}")
+    return version, flavour
+
+
 def configure(home: str, name: str, slot: int, args: argparse.Namespace, overrides: dict[str, str]) -> ClusterConfig:
     data_dir = os.path.abspath(os.path.join(args.data or home, name))
     config_file = os.path.join(data_dir, "config.json")
@@ -141,8 +155,7 @@ def configure(home: str, name: str, slot: int, args: argparse.Namespace, overrid
         wanted = transport_base if host != "127.0.0.1" or not transport_base else transport_base + slot * 10 + len(nodes)
         nodes.append(NodeConfig(f"{name}-{node_name}", roles, host, _pick_port(host, wanted)))
     http_base = int(overrides.get("http_port", args.http_port))
-    version = overrides.get("version", args.version)
-    Version.parse(version)
+    version, flavour = check_presentation(name, args, overrides)
     license_type = overrides.get("license", args.license)
     if license_type not in LICENSE_TYPES:
         raise CliError(f"unknown licence type [{license_type}]; expected one of {', '.join(LICENSE_TYPES)}")
@@ -159,7 +172,7 @@ def configure(home: str, name: str, slot: int, args: argparse.Namespace, overrid
         nodes=nodes,
         data_dir=data_dir,
         version=version,
-        flavour=overrides.get("flavour", args.flavour),
+        flavour=flavour,
         license=license_type,
         security=args.security,
         users=users,
@@ -227,6 +240,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     names = args.clusters.split(",") if args.clusters else list(state["clusters"]) or list(DEFAULT_CLUSTERS)
     overrides = _parse_overrides(args.cluster_option)
     all_names = list(dict.fromkeys([*state["clusters"], *names]))
+    for name in names:
+        check_presentation(name, args, overrides.get(name, {}))
     started = []
     for name in names:
         known = state["clusters"].get(name)
@@ -346,8 +361,8 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start the clusters (the default pair: remote and local); a no-op when running")
     up.add_argument("--clusters", help="comma-separated cluster names (default: remote,local)")
-    up.add_argument("--version", default=DEFAULT_VERSION, help=f"Elasticsearch version presented (default {DEFAULT_VERSION})")
-    up.add_argument("--flavour", default="default", choices=["default", "vendor"])
+    up.add_argument("--version", default=DEFAULT_VERSION, help=f"Elasticsearch version presented: lines {SUPPORTED_LINES} (default {DEFAULT_VERSION})")
+    up.add_argument("--flavour", default="default", choices=FLAVOURS)
     up.add_argument("--license", default="trial", help="licence type: basic, trial, platinum, enterprise (default trial)")
     up.add_argument("--http-port", type=int, default=9200, help="first HTTP port (default 9200; 0 picks free ports)")
     up.add_argument("--transport-port", type=int, default=9300, help="transport port (default 9300; 0 picks free ports)")

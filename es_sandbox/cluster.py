@@ -98,11 +98,16 @@ class Cluster:
         aliases: dict | None = None,
         private: dict[str, str] | None = None,
         ccr: dict[str, Any] | None = None,
+        mapping_type: str | None = None,
+        warnings: list[str] | None = None,
     ) -> Index:
+        """`mapping_type`: a 6.x index's type (mappings are then its body); `warnings` collects deprecations."""
         # MetadataCreateIndexService: the settings are validated before the name.
-        flat = index_settings.validate_new(index_settings.flatten(settings), self.config.flavour)
+        flavour = index_settings.effective_flavour(self.config.flavour, self.version)
+        flat = index_settings.validate_new(index_settings.flatten(settings), flavour)
         validate_index_name(name)
-        if self.config.flavour == "vendor" and self.version.major == 6:
+        deprecations = index_settings.check_soft_deletes(flat, self.version, name)
+        if flavour == "vendor":
             flat.setdefault("index.replication.type", "physical")
         flat.update(private or {})
         from .mapping import Mappings  # noqa: PLC0415
@@ -116,9 +121,14 @@ class Cluster:
                 raise errors.EsError(400, "invalid_index_name_exception", f"Invalid index name [{name}], already exists as alias", index_uuid="_na_", index=name)
             meta = new_index_meta(name, flat, mappings, aliases, self.version.id)
             meta["ccr"] = ccr
+            meta["mapping_type"] = mapping_type
+            if not self.version.at_least("7.10.0"):  # data tiers (and their default preference) came in 7.10
+                meta["settings"].pop("index.routing.allocation.include._tier_preference", None)
             index = Index(meta, self.config.data_dir, self.config.flavour)
             self._attach(index)
             self._persist_index(index)
+        if warnings is not None:
+            warnings.extend(deprecations)
         self.notify("index_created", index)
         return index
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from . import errors, remote_settings
 from .cluster_settings_registry import concrete, lookup, parse_value
+from .version import Version
 
 Flat = dict[str, Any]  # key -> str | list[str] | None (a removal)
 
@@ -66,14 +67,14 @@ class Update:
         return sorted(k for k in keys if (s := lookup(k)) is not None and s.deprecated)
 
 
-def _apply(current: Flat, to_apply: Flat, scope: str) -> tuple[Flat, Flat]:
+def _apply(current: Flat, to_apply: Flat, scope: str, version: Version) -> tuple[Flat, Flat]:
     """AbstractScopedSettings.updateDynamicSettings for one scope."""
     target = dict(current)
     updates: Flat = {}
     removals: list[str] = []
     for key in sorted(to_apply):
         value = to_apply[key]
-        setting = lookup(key)
+        setting = lookup(key, version)
         if value is None and ((setting is not None and setting.dynamic) or key.endswith("*")):
             removals.append(key)
         elif setting is None:
@@ -91,17 +92,19 @@ def _apply(current: Flat, to_apply: Flat, scope: str) -> tuple[Flat, Flat]:
     return target, updates
 
 
-def update(current_persistent: Flat, current_transient: Flat, persistent: Any, transient: Any) -> Update:
-    """Validates a `PUT _cluster/settings` body's two sections against the current settings."""
-    to_persist = flatten(persistent)
-    to_transient = flatten(transient)
+def update(current_persistent: Flat, current_transient: Flat, persistent: Any, transient: Any,
+           version: Version) -> Update:
+    """Validates a `PUT _cluster/settings` body's two sections against the current settings of a
+    cluster of `version`."""
+    to_persist = remote_settings.upgrade_keys(flatten(persistent), version)
+    to_transient = remote_settings.upgrade_keys(flatten(transient), version)
     if not to_persist and not to_transient:
         raise errors.action_request_validation("no settings to update")
-    new_transient, transient_updates = _apply(current_transient, to_transient, "transient")
-    new_persistent, persistent_updates = _apply(current_persistent, to_persist, "persistent")
+    new_transient, transient_updates = _apply(current_transient, to_transient, "transient", version)
+    new_persistent, persistent_updates = _apply(current_persistent, to_persist, "persistent", version)
     # Each scope must hold together by itself: a full restart drops transient settings.
-    remote_settings.validate_scope(new_transient)
-    remote_settings.validate_scope(new_persistent)
+    remote_settings.validate_scope(new_transient, version)
+    remote_settings.validate_scope(new_persistent, version)
     return Update(new_persistent, new_transient, persistent_updates, transient_updates)
 
 
@@ -143,10 +146,10 @@ def render(flat: Flat, flat_settings: bool) -> dict[str, Any]:
     return {k: flat[k] for k in sorted(flat)} if flat_settings else nest(flat)
 
 
-def defaults(cluster_name: str, persistent: Flat, transient: Flat) -> Flat:
+def defaults(cluster_name: str, persistent: Flat, transient: Flat, version: Version | None = None) -> Flat:
     """What `include_defaults` adds: the registered node and cluster settings that are not set."""
     out: Flat = {}
-    for setting in concrete():
+    for setting in concrete(version):
         if setting.key in persistent or setting.key in transient:
             continue
         if setting.key == "cluster.name":

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from . import errors
 from .units import parse_time_millis
+from .version import Version
 
 Parser = Callable[[str, str], Any]  # (key, value) -> parsed value; raises EsError
 
@@ -26,10 +27,17 @@ class ClusterSetting:
     parse: Parser | None = None
     is_list: bool = False
     deprecated: bool = False  # Property.DeprecatedWarning: using it adds a Warning header
+    since: str | None = None  # the first release that knows the setting
+    until: str | None = None  # the first release that no longer knows it
 
     @property
     def pattern(self) -> re.Pattern[str] | None:
         return _pattern(self.key)
+
+    def known_to(self, version: Version | None) -> bool:
+        if version is None:
+            return True
+        return (self.since is None or version.at_least(self.since)) and (self.until is None or not version.at_least(self.until))
 
 
 # Java's \w without UNICODE_CHARACTER_CLASS
@@ -140,19 +148,20 @@ def register(setting: ClusterSetting) -> None:
         _PATTERNED.append(setting)
 
 
-def lookup(key: str) -> ClusterSetting | None:
-    """The setting a key names, exact keys first, as AbstractScopedSettings.get(key) finds it."""
+def lookup(key: str, version: Version | None = None) -> ClusterSetting | None:
+    """The setting a key names, exact keys first, as AbstractScopedSettings.get(key) finds it;
+    with `version`, only a setting that release knows."""
     found = _EXACT.get(key)
-    if found is not None:
+    if found is not None and found.known_to(version):
         return found
     for setting in _PATTERNED:
-        if setting.pattern.fullmatch(key):  # type: ignore[union-attr]
+        if setting.pattern.fullmatch(key) and setting.known_to(version):  # type: ignore[union-attr]
             return setting
     return None
 
 
-def concrete() -> list[ClusterSetting]:
-    return list(_EXACT.values())
+def concrete(version: Version | None = None) -> list[ClusterSetting]:
+    return [s for s in _EXACT.values() if s.known_to(version)]
 
 
 def parse_value(key: str, value: str | list[str]) -> Any:

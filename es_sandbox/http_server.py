@@ -1,8 +1,10 @@
 """The HTTP front of a practice cluster: Elasticsearch's headers, media types and error bodies.
 
-Every response carries `X-elastic-product: Elasticsearch` (from 7.14 on, as the official clients
-require). The `compatible-with` media types are honoured as an 8.x server honours them: versions 7
-and 8 are accepted, a 9.x client is refused with Elasticsearch's `media_type_header_exception`.
+Per the version presented: `X-elastic-product: Elasticsearch` on every response from 7.14 (the 8.x
+clients refuse a server without it); `compatible-with` media types negotiated from 8.0 (an N.x server
+accepts N and N-1, others get `media_type_header_exception`), read as plain JSON by 7.11-7.17, and
+refused as an unsupported Content-Type (406) by 6.x-7.10; JSON answered as `application/json`, with
+`; charset=UTF-8` before 8.0.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .rest import MethodNotAllowed, NoHandler, RestRequest, RestResponse, check_unrecognized, filter_path
+from .version import Version
 
 if TYPE_CHECKING:
     from .cluster import Cluster
@@ -26,10 +29,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _VND = re.compile(r"application/vnd\.elasticsearch\+(json|x-ndjson|yaml|cbor|smile)\s*;\s*compatible-with\s*=\s*(\d+)", re.I)
-# XContentType's registered media types (parameters such as charset are not checked by Elasticsearch 8).
-_CONTENT_TYPES = frozenset({"application/json", "application/x-ndjson", "application/*", "application/smile",
-                            "application/cbor", "application/yaml"} |
-                           {f"application/vnd.elasticsearch+{t}" for t in ("json", "x-ndjson", "smile", "cbor", "yaml")})
+# XContentType's registered media types (parameters such as charset are not checked by Elasticsearch).
+_PLAIN_TYPES = frozenset({"application/json", "application/x-ndjson", "application/*", "application/smile",
+                          "application/cbor", "application/yaml"})
+_VENDOR_TYPES = frozenset(f"application/vnd.elasticsearch+{t}" for t in ("json", "x-ndjson", "smile", "cbor", "yaml"))
 
 
 def _compat_version(header: str | None) -> int | None:
@@ -39,8 +42,14 @@ def _compat_version(header: str | None) -> int | None:
     return int(match.group(2)) if match else None
 
 
-def negotiate(request: RestRequest, major: int) -> int | None:
-    """Returns the requested compatible version, or raises Elasticsearch's media-type error."""
+def negotiate(request: RestRequest, version: Version) -> int | None:
+    """Returns the requested compatible version, or raises Elasticsearch's media-type error.
+
+    Before 8.0 there is nothing to negotiate: 7.11-7.17 drop the `compatible-with` parameter, older
+    versions never look at it in Accept and refuse it in Content-Type (check_content_type)."""
+    if not version.compatible_with_majors:
+        return None
+    major = version.major
     accept = request.headers.get("accept")
     content_type = request.headers.get("content-type")
     accept_version = _compat_version(accept)
@@ -78,14 +87,17 @@ def negotiate(request: RestRequest, major: int) -> int | None:
     return accept_version or content_version
 
 
-def check_content_type(request: RestRequest) -> None:
+def check_content_type(request: RestRequest, version: Version) -> None:
     """RestController: a body needs a Content-Type Elasticsearch can read (406 otherwise)."""
     if not request.body:
         return
     content_type = request.headers.get("content-type")
     if content_type is None:
         raise _ContentTypeRefused(None)
-    if content_type.split(";")[0].strip().lower() not in _CONTENT_TYPES:
+    media_type = content_type.split(";")[0].strip().lower()
+    readable = _PLAIN_TYPES | _VENDOR_TYPES if version.compatible_with_majors or version.reads_vendor_media_types \
+        else _PLAIN_TYPES
+    if media_type not in readable:
         raise _ContentTypeRefused(content_type)
 
 
@@ -130,10 +142,12 @@ class _Handler(BaseHTTPRequestHandler):
             failure = errors.illegal_argument(f"invalid version format: {words[2].upper()}")
         payload = json.dumps(failure.body(), separators=(",", ":")).encode()
         self.close_connection = True
+        version = self.server.cluster.version
         try:
             self.send_response(400)
-            self.send_header("X-elastic-product", "Elasticsearch")
-            self.send_header("content-type", "application/json")
+            if version.sends_product_header:
+                self.send_header("X-elastic-product", "Elasticsearch")
+            self.send_header("content-type", version.json_content_type)
             self.send_header("content-length", str(len(payload)))
             self.send_header("Connection", "close")
             self.end_headers()
@@ -202,9 +216,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(request, response)
 
     def _write(self, request: RestRequest, response: RestResponse) -> None:
-        payload, content_type = render(request, response)
+        version = self.server.cluster.version
+        payload, content_type = render(request, response, version.json_content_type)
         self.send_response(response.status)
-        self.send_header("X-elastic-product", "Elasticsearch")
+        if version.sends_product_header:
+            self.send_header("X-elastic-product", "Elasticsearch")
         if request.opaque_id:
             self.send_header("X-Opaque-Id", request.opaque_id)
         for key, value in response.headers.items():
@@ -226,7 +242,7 @@ class _Handler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
 
-def render(request: RestRequest, response: RestResponse) -> tuple[bytes | None, str]:
+def render(request: RestRequest, response: RestResponse, json_type: str = "application/json") -> tuple[bytes | None, str]:
     body = response.body
     if body is None:
         return None, ""
@@ -242,7 +258,7 @@ def render(request: RestRequest, response: RestResponse) -> tuple[bytes | None, 
         text += "\n"
     compat = getattr(request, "compat_version", None)
     content_type = response.content_type or (
-        f"application/vnd.elasticsearch+json;compatible-with={compat}" if compat else "application/json"
+        f"application/vnd.elasticsearch+json;compatible-with={compat}" if compat else json_type
     )
     return text.encode("utf-8"), content_type
 
@@ -264,11 +280,11 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 def handle(cluster: "Cluster", request: RestRequest) -> RestResponse:
     """Authenticate, negotiate, route, run the handler and map its failure to Elasticsearch's body."""
     try:
-        request.compat_version = negotiate(request, cluster.version.major)  # type: ignore[attr-defined]
+        request.compat_version = negotiate(request, cluster.version)  # type: ignore[attr-defined]
         request.principal = cluster.security.authenticate(request)
         route, path_params = cluster.router.resolve(request)
         request.path_params = path_params
-        check_content_type(request)
+        check_content_type(request, cluster.version)
         check_unrecognized(request, route.params)
         result = route.handler(request)
         if isinstance(result, RestResponse):

@@ -83,6 +83,7 @@ class Index:
         self.settings: dict[str, str] = meta["settings"]
         self.mappings = Mappings.from_body(meta.get("mappings"))
         self.mappings.version = meta.get("mapping_version", 1)
+        self.mappings.type_name = meta.get("mapping_type")  # 6.x indices (mapping_types.py)
         self.aliases: dict[str, dict[str, Any]] = meta.get("aliases", {})
         self.state: str = meta.get("state", "open")
         self.ccr: dict[str, Any] | None = meta.get("ccr")  # follower metadata, None for a plain index
@@ -110,6 +111,7 @@ class Index:
             "settings": self.settings,
             "mappings": self.mappings.to_body(),
             "mapping_version": self.mappings.version,
+            "mapping_type": self.mappings.type_name,
             "aliases": self.aliases,
             "state": self.state,
             "ccr": self.ccr,

@@ -59,7 +59,8 @@ def settings_view(index: "Index", flat: bool, include_defaults: bool, names: str
 
     out: dict[str, Any] = {"settings": chosen(index.settings)}
     if include_defaults:
-        out["defaults"] = chosen({k: v for k, v in index_settings.defaults().items() if k not in index.settings})
+        created = int(index.settings.get("index.version.created", "0")) or None
+        out["defaults"] = chosen({k: v for k, v in index_settings.defaults(created).items() if k not in index.settings})
     return out
 
 
@@ -77,7 +78,7 @@ def update_settings(cluster: "Cluster", indices: list["Index"], flat: dict[str, 
                     reopen: bool = False) -> None:
     """Validates for all targets first, then applies; `null` resets a setting (replicas back to 1)."""
     targets = [(i.name, i.uuid, i.is_open and not reopen) for i in indices]
-    values = index_settings.validate_update(flat, cluster.config.flavour, targets)
+    values = index_settings.validate_update(flat, index_settings.effective_flavour(cluster.config.flavour, cluster.version), targets)
     for index in indices:
         check_metadata_block(index, flat)
     for index in indices:
@@ -97,3 +98,12 @@ def update_settings(cluster: "Cluster", indices: list["Index"], flat: dict[str, 
             index.settings_version += 1
             index.persist()
             cluster.notify("index_settings", index)
+
+
+def deprecation_headers(cluster: "Cluster", messages: list[str]) -> dict[str, str]:
+    """HeaderWarning's `Warning: 299 Elasticsearch-<version>-<build hash> "<message>"`, one per message."""
+    if not messages:
+        return {}
+    prefix = f"299 Elasticsearch-{cluster.version}-{cluster.version.build_hash}"
+    quoted = ['"' + m.replace("\\", "\\\\").replace('"', '\\"') + '"' for m in dict.fromkeys(messages)]
+    return {"Warning": ", ".join(f"{prefix} {q}" for q in quoted)}

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import errors
 from .suggest import _similarity
 from .units import parse_bytes, parse_time_millis
+
+if TYPE_CHECKING:
+    from .version import Version
 
 
 @dataclass(frozen=True)
@@ -57,11 +60,22 @@ def _bytes(key: str, value: str) -> None:
 
 def _soft_deletes(key: str, value: str) -> None:
     _bool(key, value)
-    if value == "false":
+
+
+def check_soft_deletes(flat: dict[str, str | None], version: "Version", index_name: str) -> list[str]:
+    """MetadataCreateIndexService.validateSoftDeleteSettings: disabling them is refused from 8.0,
+    deprecated (a Warning header) from 7.6; returns the deprecation messages."""
+    if flat.get("index.soft_deletes.enabled") != "false":
+        return []
+    if not version.soft_deletes_can_be_disabled:
         raise errors.illegal_argument(
             "Creating indices with soft-deletes disabled is no longer supported. "
             "Please do not specify a value for setting [index.soft_deletes.enabled]."
         )
+    if version.at_least("7.6.0"):
+        return ["Creating indices with soft-deletes disabled is deprecated and will be removed in future Elasticsearch "
+                f"versions. Please do not specify value for setting [index.soft_deletes.enabled] of index [{index_name}]."]
+    return []
 
 
 _REGISTRY: dict[str, Setting] = {
@@ -118,6 +132,11 @@ _VENDOR_SETTINGS: dict[str, Setting] = {
 }
 
 
+def effective_flavour(flavour: str, version: "Version") -> str:
+    """The vendor's `index.replication.type` exists only in its 6.x builds (the seed guide's 6.7)."""
+    return "vendor" if flavour == "vendor" and version.major == 6 else "default"
+
+
 def lookup(key: str, flavour: str = "default") -> Setting | None:
     if key in _REGISTRY:
         return _REGISTRY[key]
@@ -129,8 +148,12 @@ def lookup(key: str, flavour: str = "default") -> Setting | None:
     return None
 
 
-def defaults() -> dict[str, str]:
-    return {k: s.default for k, s in _REGISTRY.items() if s.default is not None}
+def defaults(version_created: int | None = None) -> dict[str, str]:
+    """Registered defaults; soft deletes default to false for an index created before 7.0 (IndexSettings)."""
+    out = {k: s.default for k, s in _REGISTRY.items() if s.default is not None}
+    if version_created is not None and version_created < 7_000_000:
+        out["index.soft_deletes.enabled"] = "false"
+    return out
 
 
 def is_replicated(key: str) -> bool:

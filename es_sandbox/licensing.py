@@ -113,6 +113,8 @@ def license_json(cluster: "Cluster", record: dict[str, Any]) -> dict[str, Any]:
     if record.get("expiry_date_in_millis") is not None:
         out["expiry_date"] = iso_millis(record["expiry_date_in_millis"])
         out["expiry_date_in_millis"] = record["expiry_date_in_millis"]
-    out.update({"max_nodes": 1000, "max_resource_units": None, "issued_to": cluster.config.name,
-                "issuer": "elasticsearch", "start_date_in_millis": -1})
+    out["max_nodes"] = 1000
+    if cluster.version.major >= 7:  # License.VERSION_ENTERPRISE (7.x) added max_resource_units
+        out["max_resource_units"] = None
+    out.update({"issued_to": cluster.config.name, "issuer": "elasticsearch", "start_date_in_millis": -1})
     return out

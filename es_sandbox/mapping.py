@@ -231,6 +231,7 @@ class Mappings:
         self.dynamic: str | None = None
         self.root_params: dict[str, Any] = {}
         self.version = 1
+        self.type_name: str | None = None  # 6.x: the index's one mapping type, once named (mapping_types.py)
 
     @classmethod
     def from_body(cls, body: dict[str, Any] | None) -> Mappings:

@@ -70,7 +70,7 @@ class RemoteClusterService:
     def apply_settings(self) -> None:
         """Brings the connections in line with the cluster settings (transient over persistent)."""
         settings = self.cluster.cluster_settings()
-        desired = remote_configs(settings["persistent"], settings["transient"])
+        desired = remote_configs(settings["persistent"], settings["transient"], self.cluster.version)
         with self._apply_lock:
             with self._lock:
                 current = dict(self._remotes)

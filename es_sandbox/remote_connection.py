@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors, remote_errors
 from .remote_nodes import CONNECT_TIMEOUT_S, NodeConnection, RemoteNode, node_from, remaining
-from .remote_settings import RemoteConfig, parse_host, parse_port
+from .remote_settings import PROXY_MODE_SINCE, RemoteConfig, parse_host, parse_port
 from .transport import HANDSHAKE, Channel, LinkRefused, TransportProtocolError
 from .version import Version
 
@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 
 STATE_ACTION = "cluster:monitor/state"
 _POLL_S = 0.05
+
+
+def wire_compatible(a: Version, b: Version) -> bool:
+    return a >= Version.parse(b.minimum_wire_compatibility) and b >= Version.parse(a.minimum_wire_compatibility)
 
 
 class _Attempt:
@@ -54,6 +58,7 @@ class RemoteConnection:
         self.cluster_name: str | None = None
         self.cluster_uuid: str | None = None
         self.version: str | None = None
+        self.http_address: str | None = None  # the remote's HTTP publish address, shown by 6.x's _remote/info
         self._nodes: list[NodeConnection] = []
         self._lock = threading.Lock()
         self._attempt: _Attempt | None = None
@@ -115,10 +120,20 @@ class RemoteConnection:
         return len(self._live_nodes())
 
     def info(self) -> dict[str, Any]:
-        """This alias's entry of `GET _remote/info`."""
+        """This alias's entry of `GET _remote/info`: from 7.7 with the connection mode; before, sniff
+        fields only, and on 6.x the HTTP addresses of the connected nodes (dropped in 7.0, #29568)."""
         count = self.connected_count()
         cfg = self.config
-        out: dict[str, Any] = {"connected": count > 0, "mode": cfg.mode}
+        version = self.service.cluster.version
+        out: dict[str, Any]
+        if not version.at_least(PROXY_MODE_SINCE):
+            out = {"seeds": list(cfg.seeds)}
+            if version.major < 7:
+                out["http_addresses"] = [self.http_address] if count and self.http_address else []
+            out.update(connected=count > 0, num_nodes_connected=count, max_connections_per_cluster=cfg.node_connections,
+                       initial_connect_timeout="30s", skip_unavailable=cfg.skip_unavailable)
+            return out
+        out = {"connected": count > 0, "mode": cfg.mode}
         if cfg.mode == "sniff":
             out.update(seeds=list(cfg.seeds), num_nodes_connected=count, max_connections_per_cluster=cfg.node_connections)
         else:
@@ -226,19 +241,20 @@ class RemoteConnection:
         return channel, handshake
 
     def _check_version(self, name: str, address: str, remote_text: str, channel: Channel) -> None:
+        """TransportHandshaker's response check on the connecting side: Version.isCompatible holds
+        both ways (each side at least the other's minimum wire compatibility version); the refusal
+        names the remote's version and this node's own minimum."""
         local, remote = self.service.cluster.version, Version.parse(remote_text)
-        # Wire compatibility is checked both ways; the receiving side names the sender's version.
-        for receiver, sender in ((local, remote), (remote, local)):
-            minimum = Version.parse(receiver.minimum_wire_compatibility)
-            if sender < minimum:
-                channel.close()
-                raise remote_errors.incompatible_version(name, address, str(sender), str(minimum))
+        if not wire_compatible(local, remote):
+            channel.close()
+            raise remote_errors.incompatible_version(name, address, str(remote), local.minimum_wire_compatibility)
 
     def _adopt(self, handshake: dict[str, Any]) -> None:
         if self.cluster_name is None:
             self.cluster_name = handshake.get("cluster_name")
             self.cluster_uuid = handshake.get("cluster_uuid")
             self.version = handshake.get("version")
+            self.http_address = handshake.get("node", {}).get("http_address")
 
     def _add(self, node: RemoteNode, channel: Channel) -> bool:
         with self._lock:

@@ -4,6 +4,12 @@ As in Elasticsearch, each value is parsed on its own first (a seed must be `host
 scope's final settings are checked as a whole: a sniff-only setting is refused in proxy mode and the
 other way round, and `skip_unavailable` or `transport.*` need the remote to be enabled (seeds in sniff
 mode, `proxy_address` in proxy mode). Transient settings win over persistent ones.
+
+Across versions: proxy mode (`mode`, `proxy_address`, ...) exists from 7.7; before it, a per-alias
+setting other than `seeds` needs the alias's seeds ("missing required setting"). 6.5 to 7.17 still
+know the deprecated `search.remote.<alias>.*` names and rename them to `cluster.remote.` on update
+(the SettingUpgraders of RemoteClusterAware); 8.0 removed them. `skip_unavailable` defaults to true
+from 8.15.
 """
 
 from __future__ import annotations
@@ -23,8 +29,12 @@ from .cluster_settings_registry import (
     register,
     time_setting,
 )
+from .version import Version
 
 PREFIX = "cluster.remote."
+LEGACY_PREFIX = "search.remote."
+_LEGACY_UPGRADED = ("seeds", "proxy", "skip_unavailable")  # the settings with a SettingUpgrader
+PROXY_MODE_SINCE = "7.7.0"
 _MODE_CLASS = "org.elasticsearch.transport.RemoteConnectionStrategy.ConnectionStrategy"
 _ALIAS_KEY = re.compile(r"cluster\.remote\.([-A-Za-z0-9_]+)\.(.+)")
 
@@ -64,13 +74,17 @@ def _seed(key: str, value: str) -> str:
 
 
 for _setting in [
-    ClusterSetting(PREFIX + "*.mode", "sniff", True, enum_setting(_MODE_CLASS, ("SNIFF", "PROXY"))),
+    ClusterSetting(PREFIX + "*.mode", "sniff", True, enum_setting(_MODE_CLASS, ("SNIFF", "PROXY")), since=PROXY_MODE_SINCE),
     ClusterSetting(PREFIX + "*.seeds", [], True, _seed, is_list=True),
     ClusterSetting(PREFIX + "*.proxy", "", True, _address),
     ClusterSetting(PREFIX + "*.node_connections", "3", True, int_setting(1)),
-    ClusterSetting(PREFIX + "*.proxy_address", "", True, _address),
-    ClusterSetting(PREFIX + "*.proxy_socket_connections", "18", True, int_setting(1)),
-    ClusterSetting(PREFIX + "*.server_name", "", True),
+    ClusterSetting(PREFIX + "*.proxy_address", "", True, _address, since=PROXY_MODE_SINCE),
+    ClusterSetting(PREFIX + "*.proxy_socket_connections", "18", True, int_setting(1), since=PROXY_MODE_SINCE),
+    ClusterSetting(PREFIX + "*.server_name", "", True, since=PROXY_MODE_SINCE),
+    ClusterSetting(LEGACY_PREFIX + "*.seeds", [], True, _seed, is_list=True, deprecated=True, since="6.5.0", until="8.0.0"),
+    ClusterSetting(LEGACY_PREFIX + "*.proxy", "", True, _address, deprecated=True, since="6.5.0", until="8.0.0"),
+    ClusterSetting(LEGACY_PREFIX + "*.skip_unavailable", "false", True, bool_setting, deprecated=True,
+                   since="6.5.0", until="8.0.0"),
     ClusterSetting(PREFIX + "*.skip_unavailable", "false", True, bool_setting),
     ClusterSetting(PREFIX + "*.transport.ping_schedule", "-1", True, time_setting),
     ClusterSetting(PREFIX + "*.transport.compress", "INDEXING_DATA", True,
@@ -83,6 +97,19 @@ for _setting in [
     ClusterSetting(PREFIX + "node.attr", "", False),
 ]:
     register(_setting)
+
+
+def upgrade_keys(flat: dict[str, Any], version: Version) -> dict[str, Any]:
+    """ClusterSettings.upgradeSettings on an update request: `search.remote.<alias>.<x>` becomes
+    `cluster.remote.<alias>.<x>` where the release still knows the old name."""
+    if not (version.at_least("6.5.0") and version.major < 8):
+        return flat
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        rest = key[len(LEGACY_PREFIX):] if key.startswith(LEGACY_PREFIX) else ""
+        alias, _, suffix = rest.partition(".")
+        out[PREFIX + rest if alias and suffix in _LEGACY_UPGRADED else key] = value
+    return out
 
 
 def split_key(key: str) -> tuple[str, str] | None:
@@ -120,14 +147,18 @@ class RemoteConfig:
                 self.ping_schedule, self.compress, self.compression_scheme)
 
 
-def _configs(flat: dict[str, Any]) -> dict[str, RemoteConfig]:
+def skip_unavailable_default(version: Version) -> bool:
+    return version.at_least("8.15.0")
+
+
+def _configs(flat: dict[str, Any], version: Version) -> dict[str, RemoteConfig]:
     configs: dict[str, RemoteConfig] = {}
     for key in sorted(flat):
         parts = split_key(key)
         if parts is None or flat[key] is None:
             continue
         alias, suffix = parts
-        config = configs.setdefault(alias, RemoteConfig(alias))
+        config = configs.setdefault(alias, RemoteConfig(alias, skip_unavailable=skip_unavailable_default(version)))
         value = parse_value(key, flat[key])
         if suffix == "mode":
             config.mode = value.lower()
@@ -139,14 +170,19 @@ def _configs(flat: dict[str, Any]) -> dict[str, RemoteConfig]:
     return configs
 
 
-def validate_scope(flat: dict[str, Any]) -> None:
+def validate_scope(flat: dict[str, Any], version: Version) -> None:
     """The checks Elasticsearch makes between the remote settings of one scope, in key order."""
-    configs = _configs(flat)
+    configs = _configs(flat, version)
     for key in sorted(flat):
         parts = split_key(key)
         if parts is None:
             continue
         alias, suffix = parts
+        if not version.at_least(PROXY_MODE_SINCE):
+            # AffixSetting dependencies: every per-alias setting but seeds depends on the seeds.
+            if suffix != "seeds" and not flat.get(f"{PREFIX}{alias}.seeds"):
+                raise errors.illegal_argument(f"missing required setting [{PREFIX}{alias}.seeds] for setting [{key}]")
+            continue
         config = configs[alias]
         required = "SNIFF" if suffix in SNIFF_ONLY else "PROXY" if suffix in PROXY_ONLY else None
         if required and config.mode.upper() != required:
@@ -158,6 +194,6 @@ def validate_scope(flat: dict[str, Any]) -> None:
             raise errors.illegal_argument(f"Cannot configure setting [{key}] if remote cluster is not enabled.")
 
 
-def remote_configs(persistent: dict[str, Any], transient: dict[str, Any]) -> dict[str, RemoteConfig]:
+def remote_configs(persistent: dict[str, Any], transient: dict[str, Any], version: Version) -> dict[str, RemoteConfig]:
     """The enabled remotes of the merged settings (transient over persistent), by alias."""
-    return {alias: c for alias, c in _configs({**persistent, **transient}).items() if c.enabled}
+    return {alias: c for alias, c in _configs({**persistent, **transient}, version).items() if c.enabled}

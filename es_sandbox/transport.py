@@ -248,7 +248,8 @@ class TransportService:
             "cluster_name": cfg.name,
             "cluster_uuid": cfg.cluster_uuid,
             "version": str(self.cluster.version),
-            "node": {"id": node.id, "name": node.name, "roles": node.roles, "transport_address": node.transport_address},
+            "node": {"id": node.id, "name": node.name, "roles": node.roles, "transport_address": node.transport_address,
+                     "http_address": cfg.http_url.removeprefix("http://")},
         }
 
 

@@ -6,6 +6,7 @@
     python -m runbook_lib demo [--home .sandbox]
     python -m runbook_lib evidence verify runs/<run id> [--head HASH]
     python -m runbook_lib evidence list [--runs-dir runs]
+    python -m runbook_lib evidence seal runs/<run id>
 
 Exit status: 0 when every step passed (or the evidence verified), 1 when a step failed (or verification
 did), 2 for a usage error, 130 when interrupted.
@@ -46,6 +47,9 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("--head", help="the chain's head hash as recorded outside this machine")
     listing = ev.add_parser("list", help="the runs as a table")
     listing.add_argument("--runs-dir", default="runs", help="where run folders are (default runs/)")
+    seal = ev.add_parser("seal", help="seal a run left unsealed (an interactive run whose notebook never "
+                                      "reached step.finish(), a run whose runner was killed)")
+    seal.add_argument("folder", help="the run folder, runs/<run id>")
     return p
 
 
@@ -55,11 +59,34 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 
         print(runs_table(args.runs_dir))
         return 0
+    if args.evidence_command == "seal":
+        return cmd_seal(args.folder)
     from .evidence.verify import verify_run
 
     result = verify_run(args.folder, head=args.head)
     print(result.text())
     return 0 if result.ok else 1
+
+
+def cmd_seal(folder_name: str) -> int:
+    from pathlib import Path
+
+    from .evidence.interactive import journals, seal_interactive
+    from .evidence.seal import seal_run
+    from .journal import is_sealed
+    from .run_folder import RUN_FILE
+
+    folder = Path(folder_name).resolve()
+    if is_sealed(folder):
+        raise RunbookError(f"{folder} is already sealed, and a sealed run is never reopened")
+    if journals(folder):
+        head = seal_interactive(folder)
+    elif (folder / RUN_FILE).is_file():
+        head = seal_run(folder)
+    else:
+        raise RunbookError(f"{folder} is not a run folder: it holds neither {RUN_FILE} nor a journal")
+    print(f"Sealed {folder}; evidence chain head {head}\n  record it outside this machine: a ticket, a change record")
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:

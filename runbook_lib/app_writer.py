@@ -19,8 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from .clients import is_7x_client
+from .dialect import bulk_metadata
 from .errors import ClusterRequestError
-from .sample_data import sample_document
+from .sample_data import sample_document, server_version
+from .versions import Version
 
 _ACKNOWLEDGED = (200, 201)
 PROMOTED = "promoted index ready"
@@ -80,6 +83,8 @@ class AppWriter(threading.Thread):
                  promoted: Callable[[], bool] | None = None, seed: int = 11) -> None:
         super().__init__(name=f"app-writer-{index}", daemon=True)
         self.client, self.index, self.batch, self.promoted = client, index, batch, promoted
+        # Bulk actions name a type on 6.x servers, which only a 7.17 client talks to.
+        self.version = server_version(client) if is_7x_client(client) else Version(8, 0, 0)
         self.interval_s = batch / rate
         self.stats = WriterStats(index, rate)
         self._stop_requested = threading.Event()
@@ -113,7 +118,7 @@ class AppWriter(threading.Thread):
             seq, self._next_seq = self._next_seq, self._next_seq + 1
             doc_id = f"writer-{seq:07d}"
             ids.append(doc_id)
-            body.append({"index": {"_index": self.index, "_id": doc_id}})
+            body.append({"index": bulk_metadata(self.version, self.index, doc_id)})
             body.append({**sample_document(self._rng, seq, source="writer"), "seq": seq})
         try:
             answer = self.client.bulk(body=body)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from .connection import Cluster
+from .index_ops import document_path, document_type
 from .waits import WaitResult, wait_until
 
 CANARY_PREFIX = "ccr-runbooks-canary"
@@ -44,12 +45,12 @@ class CanaryTiming:
 
 def write(remote: Cluster, leader: str, doc_id: str, doc: Mapping[str, Any]) -> int | None:
     """Index the canary on the leader; its `_seq_no` (None in a dry run, where nothing is sent)."""
-    answer = remote.request("PUT", f"/{leader}/_doc/{doc_id}", body=dict(doc), changes=True)
+    answer = remote.request("PUT", document_path(remote, leader, doc_id), body=dict(doc), changes=True)
     return None if answer.body is None else int(answer.body["_seq_no"])
 
 
-def readable_by_get(local: Cluster, follower: str, doc_id: str, seq_no: int) -> bool:
-    answer = local.request("GET", f"/{follower}/_doc/{doc_id}", params={"_source": "false"}, ignore=(404,))
+def readable_by_get(local: Cluster, follower: str, doc_id: str, seq_no: int, doc_type: str = "_doc") -> bool:
+    answer = local.request("GET", f"/{follower}/{doc_type}/{doc_id}", params={"_source": "false"}, ignore=(404,))
     body = answer.body or {}
     return bool(body.get("found")) and body.get("_seq_no") == seq_no
 
@@ -63,13 +64,13 @@ def readable_by_search(local: Cluster, follower: str, doc_id: str, seq_no: int) 
 
 
 def time_visibility(local: Cluster, follower: str, doc_id: str, seq_no: int, acknowledged_at: float, *,
-                    timeout_s: float, poll_s: float = 0.02,
+                    timeout_s: float, poll_s: float = 0.02, doc_type: str = "_doc",
                     clock: Callable[[], float] = time.monotonic) -> tuple[float | None, float | None]:
     """Poll the follower until GET and search both return this very write (same `_seq_no`);
     each figure is ms from the leader's acknowledgement, to within one poll."""
     get_ms = search_ms = None
     while get_ms is None or search_ms is None:
-        if get_ms is None and readable_by_get(local, follower, doc_id, seq_no):
+        if get_ms is None and readable_by_get(local, follower, doc_id, seq_no, doc_type):
             get_ms = (clock() - acknowledged_at) * 1000
         if search_ms is None and readable_by_search(local, follower, doc_id, seq_no):
             search_ms = (clock() - acknowledged_at) * 1000
@@ -83,13 +84,15 @@ def measure(remote: Cluster, local: Cluster, leader: str, follower: str, run_id:
             docs: Sequence[Mapping[str, Any]], *, timeout_s: float) -> list[CanaryTiming]:
     """Write each canary in turn and time it; in a dry run only show the writes."""
     timings = []
+    doc_type = document_type(local, follower)  # read before any clock runs (a request on 6.x)
     for number, doc in enumerate(docs):
         doc_id = canary_id(run_id, number)
         seq_no = write(remote, leader, doc_id, doc)
         acknowledged_at = time.monotonic()
         get_ms = search_ms = None
         if seq_no is not None:
-            get_ms, search_ms = time_visibility(local, follower, doc_id, seq_no, acknowledged_at, timeout_s=timeout_s)
+            get_ms, search_ms = time_visibility(local, follower, doc_id, seq_no, acknowledged_at, timeout_s=timeout_s,
+                                                doc_type=doc_type)
         timings.append(CanaryTiming(leader, follower, canary_label(doc, number), doc_id, seq_no, get_ms, search_ms))
     return timings
 
@@ -97,18 +100,21 @@ def measure(remote: Cluster, local: Cluster, leader: str, follower: str, run_id:
 def remove(remote: Cluster, leader: str, doc_ids: Sequence[str]) -> list[str]:
     """Delete the canaries still on the leader (read first, so a rerun sends nothing); the ids deleted."""
     deleted = []
+    doc_type = document_type(remote, leader)
     for doc_id in doc_ids:
-        present = remote.request("GET", f"/{leader}/_doc/{doc_id}", params={"_source": "false"}, ignore=(404,))
+        present = remote.request("GET", f"/{leader}/{doc_type}/{doc_id}", params={"_source": "false"}, ignore=(404,))
         if (present.body or {}).get("found"):
-            remote.request("DELETE", f"/{leader}/_doc/{doc_id}", changes=True)
+            remote.request("DELETE", f"/{leader}/{doc_type}/{doc_id}", changes=True)
             deleted.append(doc_id)
     return deleted
 
 
 def wait_removed(local: Cluster, follower: str, doc_ids: Sequence[str], timeout_s: float) -> WaitResult:
     """Wait until the deletes have replicated: a realtime GET on the follower finds none of them."""
+    doc_type = document_type(local, follower)
+
     def gone() -> tuple[bool, str]:
-        left = [d for d in doc_ids if (local.request("GET", f"/{follower}/_doc/{d}", params={"_source": "false"},
+        left = [d for d in doc_ids if (local.request("GET", f"/{follower}/{doc_type}/{d}", params={"_source": "false"},
                                                      ignore=(404,)).body or {}).get("found")]
         return not left, f"still on the follower: {', '.join(left)}" if left else "none left"
 

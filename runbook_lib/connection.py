@@ -2,9 +2,9 @@
 
 `connect(cluster_parameters, run_id, step)` reads `GET /` first, with a plain request, to learn who
 is answering (name, uuid, version) before choosing a client: the official 8.19 client for 8.x and
-9.x servers, the 7.17 client (`elasticsearch7`) for 6.7-7.17. It then asks who we are
-(`_security/_authenticate`) and, when the parameters pin a cluster uuid, refuses the wrong cluster
-before anything else is sent.
+9.x servers, the 7.17 client (`elasticsearch7`) for 6.7-7.17 (runbook_lib/clients.py hides the
+difference). It then asks who we are (`_security/_authenticate`, under `_xpack` on 6.x) and, when
+the parameters pin a cluster uuid, refuses the wrong cluster before anything else is sent.
 
 `Cluster.request(...)` sends one request. A request that changes a cluster (`changes=True`) is shown
 in the notebook in Kibana Dev Tools form and recorded as evidence; in a dry run it is shown and
@@ -22,13 +22,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from .clients import build_client, perform, verify_product
 from .cluster_parameters import ClusterParameters, Credentials
 from .errors import ClusterRequestError, WrongCluster
+from .dialect import security_path
 from .records import emit_request
 from .versions import Version
-
-_MISSING = object()
-
 
 @dataclass(frozen=True)
 class Identity:
@@ -104,14 +103,13 @@ class Cluster:
         headers = {"accept": "application/json"}
         if body is not None:
             headers["content-type"] = "application/x-ndjson" if isinstance(body, str) else "application/json"
-        client = self.client.options(request_timeout=timeout) if timeout else self.client
         try:
-            answer = client.perform_request(method, path, params=query, headers=headers, body=body)
+            status, answer = perform(self.client, method, path, params=query, headers=headers, body=body,
+                                     timeout=timeout)
         except Exception as exc:  # noqa: BLE001 - both client generations raise their own error types
             error = ClusterRequestError.from_client_error(exc, method, path, cluster=self.role)
             return error.status, error.body, error
-        status = getattr(getattr(answer, "meta", None), "status", 200)
-        return status, getattr(answer, "body", answer), None
+        return status, answer, None
 
 
 def _param(value: Any) -> str:
@@ -174,36 +172,6 @@ def read_root(params: ClusterParameters, credentials: Credentials, opaque_id: st
         ) from None
 
 
-def build_client(params: ClusterParameters, credentials: Credentials, version: Version, opaque_id: str) -> Any:
-    options: dict[str, Any] = {
-        "request_timeout": params.request_timeout,
-        "max_retries": 0,
-        "headers": {"X-Opaque-Id": opaque_id},
-    }
-    if params.url.startswith("https://"):
-        options["verify_certs"] = params.verify_certs
-        if params.ca_certs:
-            options["ca_certs"] = params.ca_certs
-        if not params.verify_certs:
-            options["ssl_show_warn"] = False
-    if version.major >= 8:
-        from elasticsearch import Elasticsearch
-
-        if credentials.api_key:
-            options["api_key"] = credentials.api_key
-        elif credentials.basic_auth:
-            options["basic_auth"] = credentials.basic_auth
-        return Elasticsearch(params.url, **options)
-    from elasticsearch7 import Elasticsearch as Elasticsearch7
-
-    options["timeout"] = options.pop("request_timeout")
-    if credentials.api_key:
-        options["api_key"] = credentials.api_key
-    elif credentials.basic_auth:
-        options["http_auth"] = credentials.basic_auth
-    return Elasticsearch7(params.url, **options)
-
-
 def connect(params: ClusterParameters, run_id: str, step: str, dry_run: bool = False) -> Cluster:
     """Connects to one side and checks it is the cluster the parameters expect."""
     credentials = params.read_credentials()
@@ -218,7 +186,11 @@ def connect(params: ClusterParameters, run_id: str, step: str, dry_run: bool = F
             f"{params.role}.expected_cluster_uuid if the cluster was rebuilt",
         )
     client = build_client(params, credentials, version, opaque_id)
-    principal, authentication = _who_am_i(client, credentials)
+    try:
+        verify_product(client)
+    except Exception as exc:  # noqa: BLE001 - the 7.17 client refuses a server it does not recognise
+        raise ClusterRequestError.from_client_error(exc, "GET", "/", cluster=params.role) from None
+    principal, authentication = _who_am_i(client, version)
     identity = Identity(
         role=params.role,
         url=params.url,
@@ -232,12 +204,14 @@ def connect(params: ClusterParameters, run_id: str, step: str, dry_run: bool = F
     return Cluster(params, client, identity, run_id, step, dry_run=dry_run)
 
 
-def _who_am_i(client: Any, credentials: Credentials) -> tuple[str, str]:
+def _who_am_i(client: Any, version: Version) -> tuple[str, str]:
+    """The authenticated principal: `_security/_authenticate` (7.0+) or `_xpack/security/_authenticate`."""
     try:
-        me = client.perform_request("GET", "/_security/_authenticate", headers={"accept": "application/json"})
+        _, body = perform(client, "GET", security_path(version, "_authenticate"), params={},
+                          headers={"accept": "application/json"}, body=None, timeout=None)
     except Exception:  # noqa: BLE001 - security disabled or unavailable: nobody is authenticated
         return "(security disabled: anonymous)", "none"
-    body = getattr(me, "body", me)
+    body = body or {}
     kind = body.get("authentication_type", "realm")
     if body.get("api_key"):
         return f"api key {body['api_key'].get('name') or body['api_key'].get('id')} of {body.get('username')}", kind

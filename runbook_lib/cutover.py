@@ -239,15 +239,16 @@ def probe_writes(cut: Cutover) -> None:
     step = cut.step
     doc, doc_id = dict(step.params.canary_documents[0]), probe_id(step.run_id)
     for pair in pairs(step):
+        path = index_ops.document_path(step.local, pair.follower, doc_id)  # outside the timing: a request on 6.x
         with cut.timed("probe write", pair) as detail:
-            status = _write_probe(step, pair.follower, doc_id, doc)
+            status = _write_probe(step, path, doc)
             acknowledged = time.monotonic()
-            detail.append(f"PUT {pair.follower}/_doc/{doc_id} -> {status}")
+            detail.append(f"PUT {path.lstrip('/')} -> {status}")
         if step.params.dry_run:
-            step.local.request("DELETE", f"/{pair.follower}/_doc/{doc_id}", changes=True)
+            step.local.request("DELETE", path, changes=True)
             continue
         cut.writable_at.setdefault(pair.follower, acknowledged)
-        step.local.request("DELETE", f"/{pair.follower}/_doc/{doc_id}", changes=True)
+        step.local.request("DELETE", path, changes=True)
         step.checks.expect(f"{pair.follower}: takes writes", "a write acknowledged (201 or 200)", status,
                            ok=status in (200, 201))
         seconds = cut.downtime(pair.follower)
@@ -257,12 +258,12 @@ def probe_writes(cut: Cutover) -> None:
                          f"acknowledged by {pair.follower}")
 
 
-def _write_probe(step: Step, index: str, doc_id: str, doc: dict) -> int:
+def _write_probe(step: Step, path: str, doc: dict) -> int:
     """Index the probe, retrying while the reopened shards are still starting."""
     deadline = time.monotonic() + step.params.follow_timeout_s
     while True:
         try:
-            return step.local.request("PUT", f"/{index}/_doc/{doc_id}", body=doc, changes=True).status
+            return step.local.request("PUT", path, body=doc, changes=True).status
         except ClusterRequestError as exc:
             if exc.error_type not in _RETRY_ON or time.monotonic() >= deadline:
                 raise

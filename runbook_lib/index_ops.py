@@ -2,7 +2,7 @@
 
 Indices are identified by uuid: a name can be deleted and re-created between two cells, a uuid
 cannot. `_cat/indices` is used to read state because it lists closed indices too, with their uuid,
-on every version from 6.7 to 9.x.
+on every version from 6.7 to 9.x (by default before 7.7, with `expand_wildcards` from then).
 """
 
 from __future__ import annotations
@@ -10,12 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .connection import Cluster
+from .dialect import DEFAULT_TYPE, cat_indices_options, has_mapping_types, mapping_type, write_block_request
 from .errors import UnsafeState
 from .op_result import OpResult, send, unchanged
-from .versions import Version
-
-# `PUT <index>/_block/write` exists from 7.9; older clusters set the block as an index setting.
-_BLOCK_API_SINCE = Version(7, 9, 0)
 
 
 @dataclass(frozen=True)
@@ -34,7 +31,7 @@ def index_state(cluster: Cluster, name: str) -> IndexState | None:
     """The index named exactly `name` (open or closed); None when there is none (or it is an alias)."""
     answer = cluster.request("GET", f"/_cat/indices/{name}",
                              params={"format": "json", "h": "index,uuid,status,health",
-                                     "expand_wildcards": "all"}, ignore=(404,))
+                                     **cat_indices_options(cluster.version)}, ignore=(404,))
     for row in answer.body if isinstance(answer.body, list) else ():
         if row.get("index") == name:
             return IndexState(name, row.get("uuid", ""), row.get("status", ""), row.get("health") or "")
@@ -81,9 +78,24 @@ def set_write_block(cluster: Cluster, index: str, blocked: bool) -> OpResult:
     state = _existing(cluster, index, f"{action} on {index}")
     if write_blocked(cluster, index) == blocked:
         return unchanged(action, f"{index} ({state.uuid}) is already {'' if blocked else 'not '}write-blocked")
-    if blocked and cluster.version >= _BLOCK_API_SINCE:
-        return send(cluster, action, "PUT", f"/{index}/_block/write", f"writes to {index} are blocked")
+    if blocked:
+        method, path, body = write_block_request(cluster.version, index)
+        return send(cluster, action, method, path, f"writes to {index} are blocked", body=body)
     # Removing the block is a settings change on every version: null restores the default (false).
-    return send(cluster, action, "PUT", f"/{index}/_settings",
-                f"writes to {index} are {'blocked' if blocked else 'allowed again'}",
-                body={"index.blocks.write": True if blocked else None})
+    return send(cluster, action, "PUT", f"/{index}/_settings", f"writes to {index} are allowed again",
+                body={"index.blocks.write": None})
+
+
+def document_type(cluster: Cluster, index: str) -> str:
+    """The type in `/<index>/<type>/<id>`: `_doc` from 7.0; on 6.x the index's own type (Logstash 6
+    wrote `doc`), because 6.x refuses a document of a second type ("the final mapping would have more
+    than 1 type") and finds none under another type name."""
+    if not has_mapping_types(cluster.version):
+        return DEFAULT_TYPE
+    answer = cluster.request("GET", f"/{index}/_mapping", ignore=(404,))
+    entries = list((answer.body or {}).values()) if answer.status == 200 else []
+    return mapping_type(entries[0].get("mappings", {})) if entries else DEFAULT_TYPE
+
+
+def document_path(cluster: Cluster, index: str, doc_id: str) -> str:
+    return f"/{index}/{document_type(cluster, index)}/{doc_id}"

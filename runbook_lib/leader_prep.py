@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .devtools import render_request
+from .dialect import write_block_request
 from .preflight import LeaderIndex
 from .versions import Version
 
@@ -117,10 +118,10 @@ def _reindex_plan(leader: LeaderIndex, version: Version, settings: Mapping[str, 
                   mappings: Mapping[str, Any], aliases: Mapping[str, Any]) -> PrepAction:
     source, target = leader.name, leader.name + NEW_INDEX_SUFFIX
     requests = [
+        # The mappings go back as the same cluster answered them: with their type on 6.x, typeless later.
         PlannedRequest("PUT", f"/{target}", {"settings": new_settings(settings), "mappings": dict(mappings)},
                        why=f"a new index like {source}, with soft deletes"),
-        PlannedRequest("PUT", f"/{source}/_block/write" if version >= Version(7, 9, 0) else f"/{source}/_settings",
-                       None if version >= Version(7, 9, 0) else {"index.blocks.write": True},
+        PlannedRequest(*write_block_request(version, source),
                        why="stop writes, so that the copy is complete (writers see errors from here on)"),
         PlannedRequest("POST", "/_reindex", {"source": {"index": source}, "dest": {"index": target, "op_type": "create"},
                                              "conflicts": "proceed"},
@@ -154,4 +155,5 @@ def _reindex_plan(leader: LeaderIndex, version: Version, settings: Mapping[str, 
     notes.append(destructive_note)
     return PrepAction(source, "reindex", f"no soft deletes: reindex into {target}, move the write path, follow {target}",
                       tuple(requests), follow=target, destructive=True, notes=tuple(notes),
-                      details={"target": target, "aliases": sorted(aliases), "docs": leader.docs})
+                      details={"target": target, "aliases": sorted(aliases), "docs": leader.docs,
+                               "vendor_key": leader.vendor_key})

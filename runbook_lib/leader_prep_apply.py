@@ -91,6 +91,10 @@ def reindex_to_soft_deletes(remote: Cluster, action: PrepAction, timeout_s: floa
                             body=create.body))
     else:
         results.append(unchanged("create new index", f"{target} exists ({index_uuid(remote, target)})"))
+    if action.details.get("vendor_key"):
+        # The vendor's 6.7 sets its setting on every new index, this one too: remove it while it is empty.
+        key = leader_index(remote, target).vendor_key
+        results.extend(remove_vendor_setting(remote, target, key) if key else [])
     results.append(set_write_block(remote, source, True))
     results.append(_copy(remote, source, target, timeout_s))
     if not remote.dry_run:

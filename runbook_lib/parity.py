@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .connection import Cluster
+from .dialect import untyped_mappings
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,9 @@ def doc_count(cluster: Cluster, index: str) -> int:
 
 
 def index_mapping(cluster: Cluster, index: str) -> dict[str, Any]:
+    """The index's mapping without a 6.x type level, so that any two versions compare."""
     answer = cluster.request("GET", f"/{index}/_mapping")
-    return dict((answer.body or {}).get(index, {}).get("mappings", {}))
+    return untyped_mappings((answer.body or {}).get(index, {}).get("mappings", {}))
 
 
 def mapping_differences(leader: Any, follower: Any, path: str = "") -> list[str]:

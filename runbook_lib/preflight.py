@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .connection import Cluster
+from .dialect import licence_path
 from .index_ops import index_state
 from .ccr_ops import follower_info
 
@@ -33,8 +34,7 @@ class Licence:
 
 
 def licence(cluster: Cluster) -> Licence:
-    path = "/_license" if cluster.version.major >= 7 else "/_xpack/license"
-    body = (cluster.request("GET", path).body or {}).get("license", {})
+    body = (cluster.request("GET", licence_path(cluster.version)).body or {}).get("license", {})
     return Licence(str(body.get("type", "none")).lower(), str(body.get("status", "unknown")).lower())
 
 

@@ -1,4 +1,5 @@
-"""The privileges each later step needs, asked of each cluster with `_security/user/_has_privileges`.
+"""The privileges each later step needs, asked of each cluster with `_security/user/_has_privileges`
+(`_xpack/security/user/_has_privileges` on 6.x).
 
 The runbooks act as the users the parameters name. With certificate-based remote clusters, the
 follow requests reach the remote as the *local* user, so that user (and roles of the same name) must
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .connection import Cluster
+from .dialect import security_path
 from .errors import ClusterRequestError
 from .parameters import MigrationParameters
 
@@ -98,7 +100,8 @@ def security_off(error: ClusterRequestError) -> bool:
 def check_privileges(cluster: Cluster, role_needs: list[Need]) -> PrivilegeReport:
     """Ask the cluster whether its user holds each needed privilege; list the missing ones."""
     try:
-        answer = cluster.request("POST", "/_security/user/_has_privileges", body=_body(role_needs))
+        answer = cluster.request("POST", security_path(cluster.version, "user/_has_privileges"),
+                                 body=_body(role_needs))
     except ClusterRequestError as exc:
         if security_off(exc):
             return PrivilegeReport(cluster.role, False, detail=f"security is disabled ({exc.status}: {exc.reason})")

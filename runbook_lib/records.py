@@ -1,9 +1,12 @@
 """Machine-readable evidence inside executed notebooks, and the reader that collects it.
 
-Each check, each request that changed a cluster, and the cluster identities `step.connect()` read are
-displayed as one output holding a MIME bundle: a JSON part for tools
+Each check, each request that changed a cluster, the cluster identities `step.connect()` read and
+the state fingerprints taken before and after each step (state_fingerprint.py) are displayed as one
+output holding a MIME bundle: a JSON part for tools
 (`application/vnd.ccr-runbooks.*.v1+json`), plus text/plain and text/html for people. Jupyter shows the HTML, papermill saves every part, and `read_records` turns the JSON parts
 of an executed notebook back into a DataFrame. This is scrapbook's idea without the dependency.
+Listeners (`on_record`) also receive each record as it is emitted: an interactive run's journal
+(journal.py) writes them to the run folder as they happen.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import html
 import json
 import os
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .devtools import parse_body, render_request
 from .redaction import redact
@@ -20,7 +23,9 @@ from .redaction import redact
 CHECK_MIME = "application/vnd.ccr-runbooks.check.v1+json"
 REQUEST_MIME = "application/vnd.ccr-runbooks.request.v1+json"
 IDENTITY_MIME = "application/vnd.ccr-runbooks.identity.v1+json"
-KINDS = {CHECK_MIME: "check", REQUEST_MIME: "request", IDENTITY_MIME: "identity"}
+STATE_MIME = "application/vnd.ccr-runbooks.state.v1+json"
+KINDS = {CHECK_MIME: "check", REQUEST_MIME: "request", IDENTITY_MIME: "identity", STATE_MIME: "state"}
+_listeners: list[Callable[[str, Mapping[str, Any]], None]] = []
 _OUTPUT_TYPES = ("display_data", "execute_result")
 
 
@@ -39,6 +44,14 @@ def _publish(bundle: Mapping[str, Any]) -> None:
 def emit(mime: str, payload: Mapping[str, Any], text: str, html_text: str) -> None:
     """One output holding a record (`payload` under `mime`) and its text and HTML renderings."""
     _publish({mime: payload, "text/plain": text, "text/html": html_text})
+    for listener in list(_listeners):
+        listener(mime, payload)
+
+
+def on_record(listener: Callable[[str, Mapping[str, Any]], None]) -> None:
+    """Call `listener(mime, payload)` for every record emitted from now on (once, however often asked)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 def emit_display(text: str, html_text: str) -> None:
@@ -139,7 +152,7 @@ def iter_records(notebook: Any):
 def read_records(notebook: Any, kind: str | None = None):
     """Every check and request record of an executed notebook, as a pandas DataFrame.
 
-    `notebook` is a path or an nbformat node. Columns: `kind` ("check", "request" or "identity"), `cell_index`,
+    `notebook` is a path or an nbformat node. Columns: `kind` ("check", "request", "identity" or "state"), `cell_index`,
     `cell_id`, `output_index`, then the record's own fields (`time` parsed as a UTC timestamp).
     `kind` keeps only one kind of record.
     """

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from .connection import Cluster
+from .dialect import has_proxy_mode
+from .errors import UnsafeState
 from .op_result import OpResult, send, unchanged
 
 _PREFIX = "cluster.remote.{alias}."
@@ -24,7 +26,15 @@ def remote_settings(local: Cluster, alias: str) -> dict[str, dict[str, Any]]:
 
 
 def ensure_remote(local: Cluster, alias: str, seeds: list[str], mode: str = "sniff") -> OpResult:
-    """Set `cluster.remote.<alias>` to `seeds` (sniff) or a proxy address; no-op when already so."""
+    """Set `cluster.remote.<alias>` to `seeds` (sniff) or a proxy address; no-op when already so.
+
+    Before 7.7 there are no connection modes: only seeds, and a `mode` key is refused as an unknown
+    setting, so it is sent only to clusters that have it.
+    """
+    modes = has_proxy_mode(local.version)
+    if mode != "sniff" and not modes:
+        raise UnsafeState(f"add remote {alias}", f"the local cluster runs {local.version}, and {mode} mode exists "
+                          "from 7.7 only", "connect with seeds (sniff mode), or upgrade the local cluster to 7.7+")
     current = remote_settings(local, alias)["persistent"]
     wanted_addresses = list(seeds) if mode == "sniff" else [seeds[0]]
     address_key = "seeds" if mode == "sniff" else "proxy_address"
@@ -33,8 +43,9 @@ def ensure_remote(local: Cluster, alias: str, seeds: list[str], mode: str = "sni
     if current.get("mode", "sniff") == mode and have == wanted_addresses:
         return unchanged("add remote", f"{alias} already has mode {mode} and {address_key} {', '.join(have)}")
     prefix = _PREFIX.format(alias=alias)
-    body: dict[str, Any] = {f"{prefix}mode": mode,
-                            f"{prefix}{address_key}": wanted_addresses if mode == "sniff" else wanted_addresses[0]}
+    body: dict[str, Any] = {f"{prefix}{address_key}": wanted_addresses if mode == "sniff" else wanted_addresses[0]}
+    if modes:
+        body[f"{prefix}mode"] = mode
     # Settings of the other mode must go in the same request, or Elasticsearch refuses the switch.
     other = "proxy_address" if mode == "sniff" else "seeds"
     if other in current:

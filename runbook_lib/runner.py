@@ -7,21 +7,25 @@ executed notebook under `runs/<run id>/`. A step passes only when every cell com
 failed (papermill's exit status alone misses a notebook that stopped early); the run stops at the
 first step that did not pass and reports the message its failing cell gave. `--from STEP` starts a new
 run at STEP whose run.json names the run it continues. Every run ends sealed (runbook_lib/evidence):
-evidence.json, SHA256SUMS and a manifest chained to the previous run, whose head hash is printed.
+report.html, evidence.json, SHA256SUMS and a manifest chained to the previous run, whose head hash
+is printed.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from traitlets.config import Config
 
 from .errors import ParameterError, RunbookError
+from .evidence.report import write_report
 from .evidence.seal import seal_run
+from .journal import MODE_ENV
 from .notebook_outcome import NotebookOutcome, read_outcome
 from .parameters import REPO_ROOT, load_parameters, new_run_id
 from .run_folder import RunFolder, latest_run, utc_now, who_and_where
@@ -176,7 +180,9 @@ def run_runbook(
             result.status = "passed" if all(s.status in ("passed", "skipped") for s in result.steps) else "failed"
         record["ended"] = utc_now()
         save()
-        # Sealed whatever the outcome: a failed or interrupted run is evidence too.
+        # Sealed whatever the outcome: a failed or interrupted run is evidence too. The report first,
+        # so that SHA256SUMS covers it like every other file of the folder.
+        write_report(folder.path)
         result.head = seal_run(folder.path)
         report(f"Sealed {folder.path}; evidence chain head {result.head}\n"
                "  record it outside this machine: a ticket, a change record")
@@ -223,9 +229,10 @@ def _run_step(notebook_step: NotebookStep, step: StepResult, folder: RunFolder, 
     crash = ""
     try:
         parameters = _parameters_for(source, {**common, **notebook_step.parameters}, kernel_name)
-        papermill.execute_notebook(str(source), str(output), parameters=parameters, cwd=str(notebooks_dir),
-                                   kernel_name=kernel_name, progress_bar=False, log_output=False,
-                                   config=_KERNEL_CONFIG)
+        with _headless_kernel():
+            papermill.execute_notebook(str(source), str(output), parameters=parameters, cwd=str(notebooks_dir),
+                                       kernel_name=kernel_name, progress_bar=False, log_output=False,
+                                       config=_KERNEL_CONFIG)
     except papermill.PapermillExecutionError:
         pass  # the saved notebook says which cell failed and why; read below like any other outcome
     except Exception as exc:  # noqa: BLE001 - papermill, nbclient and jupyter_client each raise their own
@@ -236,6 +243,21 @@ def _run_step(notebook_step: NotebookStep, step: StepResult, folder: RunFolder, 
     outcome = read_outcome(output) if output.is_file() else None
     _apply(step, outcome, crash)
     save()
+
+
+@contextmanager
+def _headless_kernel() -> Iterator[None]:
+    """The kernel papermill starts inherits this: its notebook keeps no journal (journal.py), since the
+    executed notebook papermill saves is the record."""
+    previous = os.environ.get(MODE_ENV)
+    os.environ[MODE_ENV] = "headless"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(MODE_ENV, None)
+        else:
+            os.environ[MODE_ENV] = previous
 
 
 def _parameters_for(source: Path, wanted: Mapping[str, Any], kernel_name: str) -> dict[str, Any]:

@@ -6,8 +6,14 @@ A notebook's first code cell after its parameters is
                  overrides=overrides)
 
 which validates the parameter set (failing on bad input before any cluster is touched) and shows
-it; `step.connect()` then connects to both clusters, shows who they are and who we are on them, and
-checks they are the clusters the parameters expect.
+it; `step.connect()` then connects to both clusters, shows who they are and who we are on them,
+checks they are the clusters the parameters expect, and records their relevant state (the "before"
+fingerprint, state_fingerprint.py). `step.finish()` records the state again ("after"), then gives
+the step's verdict. In a headless run, a cell that fails records the "after" state itself, since
+papermill runs no cell after it.
+
+Run in JupyterLab (journal.py), `begin` also opens the run's journal, which records every record and
+every cell as it runs, and `step.finish()` seals the run folder.
 """
 
 from __future__ import annotations
@@ -16,13 +22,15 @@ import html
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .checks import CheckList
-from .connection import Cluster, connect
 import yaml
 
+from . import journal
+from .checks import CheckList
+from .connection import Cluster, connect
 from .errors import ClusterRequestError, ParameterError, RunbookError
 from .parameters import MigrationParameters, load_parameters, new_run_id
 from .records import IDENTITY_MIME, emit, emit_display, json_safe, now_iso
+from .state_fingerprint import record_state
 
 
 @dataclass
@@ -31,6 +39,9 @@ class Step:
     params: MigrationParameters
     checks: CheckList
     clusters: dict[str, Cluster] = field(default_factory=dict)
+    mode: str = "script"  # journal.run_mode(): "interactive", "headless" or "script"
+    state_before: dict[str, Any] | None = None  # the first "before" reading, which "after" is compared with
+    state_after_recorded: bool = False
 
     @property
     def run_id(self) -> str:
@@ -71,11 +82,59 @@ class Step:
                 self.checks.expect(f"{role} cluster is the one pinned", cluster_params.expected_cluster_uuid,
                                    identity.cluster_uuid)
         _show_identities(self.clusters.values(), self)
+        record = record_state(self.clusters, self.params, self.name, "before")
+        if self.state_before is None:
+            self.state_before = record["clusters"]
+        self.state_after_recorded = False
+        if self.mode == "headless":
+            _on_failed_cell(self)
         return self
 
+    def record_after(self) -> None:
+        """The "after" state of every connected cluster, compared with the "before" one."""
+        if self.clusters:
+            record_state(self.clusters, self.params, self.name, "after", before=self.state_before)
+        self.state_after_recorded = True
+
     def finish(self) -> None:
-        """Shows the step's checks and stops the notebook with advice if any failed."""
+        """Records the state after the step, shows the checks, seals an interactive run, then stops the
+        notebook with advice if any check failed."""
+        self.checks.render()
+        self.record_after()
+        if self.mode == "interactive":
+            failed = [c.name for c in self.checks.failures]
+            error = f"CheckFailed: {self.checks.summary()}" if failed else ""
+            counts: dict[str, int] = {}
+            for check in self.checks.checks:
+                counts[check.verdict] = counts.get(check.verdict, 0) + 1
+            head = journal.finish(counts, failed, error)
+            folder = journal.active().folder
+            emit_display(f"Sealed {folder}; evidence chain head {head}\n"
+                         "  record it outside this machine: a ticket, a change record",
+                         f"<p>Sealed <code>{html.escape(str(folder))}</code>; evidence chain head "
+                         f"<code>{head}</code>. Record it outside this machine: a ticket, a change record.</p>")
         self.checks.raise_on_failure()
+
+
+def _on_failed_cell(step: Step) -> None:
+    """In a headless run, record the "after" state when a cell fails: papermill runs nothing after it."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def after_failure(result: Any) -> None:
+        error = getattr(result, "error_in_exec", None)
+        if error is None or step.state_after_recorded:
+            return
+        step.record_after()
+
+    # One hook per kernel: a notebook that connects twice keeps only the newest step's.
+    for callback in list(shell.events.callbacks["post_run_cell"]):
+        if getattr(callback, "__name__", "") == "after_failure" and callback.__module__ == __name__:
+            shell.events.unregister("post_run_cell", callback)
+    shell.events.register("post_run_cell", after_failure)
 
 
 def begin(
@@ -89,13 +148,21 @@ def begin(
 ) -> Step:
     """Loads and validates the parameter set (nothing is sent to any cluster if it is wrong)."""
     merged: dict[str, Any] = dict(_overrides_mapping(overrides))
-    merged["run_id"] = run_id or merged.get("run_id") or new_run_id()
+    mode = journal.run_mode()
+    requested, continues = run_id or merged.get("run_id") or "", None
+    if mode == "interactive":
+        requested, continues = journal.choose_run_id(name, requested)
+    merged["run_id"] = requested or new_run_id()
     if dry_run:
         merged["dry_run"] = True
     if confirm:
         merged["confirm"] = confirm
     params = load_parameters(parameters_file or None, overrides=merged)
-    step = Step(name, params, CheckList(name, params.run_id))
+    step = Step(name, params, CheckList(name, params.run_id), mode=mode)
+    if mode == "interactive":
+        given = {"parameters_file": parameters_file, "run_id": run_id, "dry_run": dry_run, "confirm": confirm,
+                 "overrides": dict(_overrides_mapping(overrides))}
+        journal.start(name, params, given, continues)
     _show_parameters(step)
     return step
 
@@ -129,6 +196,8 @@ def _show_parameters(step: Step) -> None:
         ("dry run", "yes: no change will be sent" if p.dry_run else "no"),
     ]
     rows += [("note", note) for note in p.notes]
+    if step.mode == "interactive" and journal.active() is not None:
+        rows.append(("evidence", f"interactive: journaled to {journal.active().path}; sealed by step.finish()"))
     _table(f"Step {step.name}", rows)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from .. import errors, json_body
+from .. import errors, json_body, mapping_types
 from ..index_admin import write_shards
 from ..rest import RestRequest, parse_json
 from .documents_api import (apply_refresh, long_param, parse_update, require_alias, update_document, update_problems, write_problems,
@@ -30,7 +30,7 @@ _PARAMS = ("refresh", "routing", "timeout", "pipeline", "wait_for_active_shards"
            "_source", "_source_includes", "_source_excludes", "list_executed_pipelines", "include_source_on_error")
 
 
-def _action_line(line: bytes, number: int) -> tuple[str, dict[str, Any]] | None:
+def _action_line(line: bytes, number: int, meta_keys: set[str] = _META_KEYS) -> tuple[str, dict[str, Any]] | None:
     parsed = parse_json(line) if line.strip() else None
     if parsed is None and not line.strip():
         return None
@@ -49,14 +49,17 @@ def _action_line(line: bytes, number: int) -> tuple[str, dict[str, Any]] | None:
         if isinstance(value, list) or (isinstance(value, dict) and key not in ("_source", "dynamic_templates")):
             raise errors.illegal_argument(f"Malformed action/metadata line [{number}], expected a simple value for field "
                                           f"[{key}] but found [{json_body.token_name(value)}]")
-        if key not in _META_KEYS:
+        if key not in meta_keys:
             raise errors.illegal_argument(f"Action/metadata line [{number}] contains an unknown parameter [{key}]")
     if kind == "update" and (meta.get("version") is not None or meta.get("version_type") not in (None, "internal")):
         raise errors.illegal_argument("Update requests do not support versioning. Please use `if_seq_no` and `if_primary_term` instead")
     return kind, meta
 
 
-def parse_actions(body: bytes, default_index: str | None, default_routing: str | None) -> list[dict[str, Any]]:
+def parse_actions(body: bytes, default_index: str | None, default_routing: str | None,
+                  types: str | None = None, default_type: str | None = None) -> list[dict[str, Any]]:
+    """`types`: None from 8.0 (`_type` is unknown), "optional" on 7.x, "required" on 6.x."""
+    meta_keys = _META_KEYS | {"_type"} if types else _META_KEYS
     lines = body.split(b"\n")
     if lines[-1]:
         raise errors.illegal_argument("The bulk request must be terminated by a newline [\\n]")
@@ -64,13 +67,13 @@ def parse_actions(body: bytes, default_index: str | None, default_routing: str |
     actions: list[dict[str, Any]] = []
     number = 0
     while number < len(lines):
-        parsed = _action_line(lines[number], number + 1)
+        parsed = _action_line(lines[number], number + 1, meta_keys)
         number += 1
         if parsed is None:
             continue
         kind, meta = parsed
         action = {"kind": kind, "meta": meta, "index": meta.get("_index", default_index),
-                  "routing": meta.get("routing", default_routing)}
+                  "routing": meta.get("routing", default_routing), "type": meta.get("_type", default_type)}
         if kind != "delete":
             if number >= len(lines):
                 break  # an action without its document line is dropped, as the incremental parser does
@@ -86,6 +89,8 @@ def parse_actions(body: bytes, default_index: str | None, default_routing: str |
         meta = action["meta"]
         if action["index"] is None:
             problems.append("index is missing")
+        if types == "required" and action["type"] is None:
+            problems.append("type is missing")
         if action["kind"] == "update":
             problems.extend(update_problems(action["update"]))
         else:
@@ -100,13 +105,22 @@ def parse_actions(body: bytes, default_index: str | None, default_routing: str |
 def register(cluster: "Cluster") -> None:
     route = cluster.router.route
 
+    version = cluster.version
+    types = ("required" if version.has_mapping_types else "optional") if version.returns_doc_type else None
+
+    if version.has_mapping_types:
+        @route(("POST", "PUT"), "/{index}/{type}/_bulk", params=_PARAMS)
+        def typed_bulk(request: RestRequest):
+            return bulk(request)
+
     @route(("POST", "PUT"), "/_bulk", params=_PARAMS)
     @route(("POST", "PUT"), "/{index}/_bulk", params=_PARAMS)
     def bulk(request: RestRequest):
         started = time.monotonic()
         if not request.body:
             raise errors.EsError(400, "parse_exception", "request body is required")
-        actions = parse_actions(request.body, request.path_params.get("index"), request.param("routing"))
+        actions = parse_actions(request.body, request.path_params.get("index"), request.param("routing"),
+                                types, request.path_params.get("type"))
         refresh = request.param("refresh")
         if refresh not in (None, "", "true", "false", "wait_for"):
             raise errors.illegal_argument(f"Unknown value for refresh: [{refresh}].")
@@ -138,6 +152,8 @@ class _Run:
             try:
                 index = self._target(action)
                 meta = action["meta"]
+                if self.cluster.version.has_mapping_types and action["kind"] != "delete":
+                    mapping_types.adopt(index, mapping_types.resolve_for_write(index, action["type"]))
                 if action["kind"] == "update":
                     self._flush()
                     outcome = update_document(index, str(meta.get("_id")), action["update"], action["routing"],
@@ -159,7 +175,7 @@ class _Run:
                 self.pending.append((position, action, write))
             except errors.EsError as exc:
                 self._flush()
-                self.items[position] = _failure(action, exc)
+                self.items[position] = self._failure(action, exc)
         self._flush()
         refresh = self.request.param("refresh")
         for index, results in self.touched.values():
@@ -196,9 +212,10 @@ class _Run:
     def _record(self, position: int, action: dict[str, Any], index: "Index", outcome: Any) -> None:
         kind = action["kind"]
         if isinstance(outcome, errors.EsError):
-            self.items[position] = _failure(action, outcome, index)
+            self.items[position] = self._failure(action, outcome, index)
         elif isinstance(outcome, dict):  # an update that changed nothing
-            self.items[position] = {kind: {**outcome, "status": 200}}
+            doc_type = mapping_types.doc_type(self.cluster, index)
+            self.items[position] = {kind: {**mapping_types.with_type(outcome, doc_type), "status": 200}}
         else:
             header = self.headers.get((index.uuid, outcome.shard))
             if header is None:
@@ -209,11 +226,13 @@ class _Run:
             self.touched.setdefault(index.name, (index, []))[1].append(outcome)
 
 
+    def _failure(self, action: dict[str, Any], exc: errors.EsError, index: "Index | None" = None) -> dict[str, Any]:
+        meta = action["meta"]
+        doc_id = str(meta["_id"]) if meta.get("_id") is not None else None
+        body = {"_index": index.name if index else action["index"], "_id": doc_id, "status": exc.status, "error": exc.fragment()}
+        if self.cluster.version.returns_doc_type:  # BulkItemResponse.Failure names the item's type (6.x, 7.x)
+            body = mapping_types.with_type(body, action["type"] if self.cluster.version.has_mapping_types else "_doc")
+        return {action["kind"]: body}
+
+
 _EMPTY = object()
-
-
-def _failure(action: dict[str, Any], exc: errors.EsError, index: "Index | None" = None) -> dict[str, Any]:
-    meta = action["meta"]
-    doc_id = str(meta["_id"]) if meta.get("_id") is not None else None
-    return {action["kind"]: {"_index": index.name if index else action["index"], "_id": doc_id,
-                             "status": exc.status, "error": exc.fragment()}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
-from .. import errors, json_body
+from .. import errors, json_body, mapping_types
 from ..index import WriteResult
 from ..index_admin import BLOCKS, write_shards
 from ..rest import RestRequest, RestResponse
@@ -32,7 +32,7 @@ def write_response(cluster: "Cluster", index: "Index", result: WriteResult, forc
         body["forced_refresh"] = True
     body.update({"_shards": shards or write_shards(cluster, index, result.shard), "_seq_no": result.seq_no,
                  "_primary_term": result.primary_term})
-    return body
+    return mapping_types.with_type(body, mapping_types.doc_type(cluster, index))
 
 
 def apply_refresh(index: "Index", refresh: str | None, results: list[WriteResult]) -> bool:
@@ -140,6 +140,8 @@ def register(cluster: "Cluster") -> None:
     route = cluster.router.route
     auth = cluster.security
 
+    typed = cluster.version.has_mapping_types
+
     def do_write(request: RestRequest, op: str, doc_id: str | None) -> RestResponse:
         name = request.path_params["index"]
         source = request.json(required=True)
@@ -154,9 +156,12 @@ def register(cluster: "Cluster") -> None:
         require_alias(cluster, name, request.param("require_alias"))
         index = cluster.resolve_write_index(name)
         auth.authorize_indices(request.principal, "indices:data/write/index", [index.name])
+        doc_type = mapping_types.resolve_for_write(index, request.path_params.get("type", "_doc")) if typed else None
         outcome = index.write_batch([write])[0]
         if isinstance(outcome, errors.EsError):
             raise outcome
+        if doc_type is not None:
+            mapping_types.adopt(index, doc_type)
         forced = apply_refresh(index, request.param("refresh"), [outcome])
         return created_or_ok(index, outcome, routing, forced)
 
@@ -164,7 +169,8 @@ def register(cluster: "Cluster") -> None:
         body = write_response(cluster, index, outcome, forced)
         if outcome.result != "created":
             return RestResponse(200, body)
-        location = f"/{_url_encode(index.name)}/_doc/{_url_encode(outcome.doc_id)}"
+        kind = (mapping_types.doc_type(cluster, index) if typed else None) or "_doc"  # 6.x: the type's path
+        location = f"/{_url_encode(index.name)}/{_url_encode(kind)}/{_url_encode(outcome.doc_id)}"
         if routing is not None:
             location += f"?routing={_url_encode(routing)}"
         return RestResponse(201, body, headers={"Location": location})
@@ -189,8 +195,12 @@ def register(cluster: "Cluster") -> None:
             index.refresh()
         doc_id = request.path_params["id"]
         _, row = index.get(doc_id, request.param("routing"))
+        doc_type = mapping_types.doc_type(cluster, index)
+        asked = request.path_params.get("type")
+        if asked is not None and asked not in (doc_type, mapping_types.SINGLE):  # 6.x: another type holds nothing
+            row, doc_type = None, asked
         if row is None or not row.found:
-            return RestResponse(404, {"_index": index.name, "_id": doc_id, "found": False})
+            return RestResponse(404, mapping_types.with_type({"_index": index.name, "_id": doc_id, "found": False}, doc_type))
         body: dict[str, Any] = {
             "_index": index.name, "_id": doc_id, "_version": row.version,
             "_seq_no": row.seq_no, "_primary_term": row.primary_term, **_routing(row), "found": True,
@@ -198,7 +208,7 @@ def register(cluster: "Cluster") -> None:
         spec = source_filter_spec(request)
         if spec is not False:
             body["_source"] = filter_source(row.source, spec)
-        return body
+        return mapping_types.with_type(body, doc_type)
 
     @route("GET", "/{index}/_source/{id}", params=_GET_PARAMS)
     def get_source(request: RestRequest):
@@ -218,6 +228,8 @@ def register(cluster: "Cluster") -> None:
                               {k: request.param(k) for k in ("version", "version_type", "if_seq_no", "if_primary_term")})
         index = cluster.resolve_write_index(name, auto_create=False)
         auth.authorize_indices(request.principal, "indices:data/write/delete", [index.name])
+        if typed:
+            mapping_types.resolve_for_write(index, request.path_params.get("type", "_doc"))
         outcome = index.write_batch([write])[0]
         if isinstance(outcome, errors.EsError):
             raise outcome
@@ -243,6 +255,27 @@ def register(cluster: "Cluster") -> None:
             return outcome
         forced = apply_refresh(index, request.param("refresh"), [outcome])
         return created_or_ok(index, outcome, routing, forced)
+
+    if typed:  # 6.x: RestIndexAction/RestGetAction/RestDeleteAction with the type in the path
+        @route("POST", "/{index}/{type}", params=_WRITE_PARAMS)
+        def typed_auto_id(request: RestRequest):
+            return do_write(request, "index", None)
+
+        @route(("PUT", "POST"), "/{index}/{type}/{id}", params=_WRITE_PARAMS)
+        def typed_index(request: RestRequest):
+            return do_write(request, "index", request.path_params["id"])
+
+        @route(("PUT", "POST"), "/{index}/{type}/{id}/_create", params=_WRITE_PARAMS)
+        def typed_create(request: RestRequest):
+            return do_write(request, "create", request.path_params["id"])
+
+        @route("GET", "/{index}/{type}/{id}", params=_GET_PARAMS)
+        def typed_get(request: RestRequest):
+            return get(request)
+
+        @route("DELETE", "/{index}/{type}/{id}", params=_WRITE_PARAMS)
+        def typed_delete(request: RestRequest):
+            return delete(request)
 
     @route(("GET", "POST"), "/_mget", params=_GET_PARAMS)
     @route(("GET", "POST"), "/{index}/_mget", params=_GET_PARAMS)
@@ -281,14 +314,15 @@ def _mget_one(cluster: "Cluster", request: RestRequest, spec: dict[str, Any], de
         _, row = index.get(doc_id, spec.get("routing", request.param("routing")))
     except errors.EsError as exc:
         return {"_index": name, "_id": doc_id, "error": exc.body()["error"]}
+    doc_type = mapping_types.doc_type(cluster, index)
     if row is None or not row.found:
-        return {"_index": index.name, "_id": doc_id, "found": False}
+        return mapping_types.with_type({"_index": index.name, "_id": doc_id, "found": False}, doc_type)
     doc = {"_index": index.name, "_id": doc_id, "_version": row.version, "_seq_no": row.seq_no,
            "_primary_term": row.primary_term, **_routing(row), "found": True}
     source_spec = spec.get("_source", default_source)
     if source_spec is not False:
         doc["_source"] = filter_source(row.source, source_spec)
-    return doc
+    return mapping_types.with_type(doc, doc_type)
 
 
 def _routing(row: Any) -> dict[str, str]:

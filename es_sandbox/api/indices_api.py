@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import aliases, errors, index_settings
-from ..index_admin import BLOCKS, check_destructive, refuse_alias_names, settings_view, shards_header, update_settings
+from .. import aliases, errors, index_settings, mapping_types
+from ..index_admin import (BLOCKS, check_destructive, deprecation_headers, refuse_alias_names, settings_view, shards_header,
+                           update_settings)
 from ..rest import RestRequest, RestResponse, as_map
 
 if TYPE_CHECKING:
@@ -41,10 +42,15 @@ def refuse_on_followers(indices: list["Index"], message: str) -> None:
 def register(cluster: "Cluster") -> None:
     route = cluster.router.route
     auth = cluster.security
+    version = cluster.version
+    # include_type_name: 6.7-7.x only (8.x refuses it as an unrecognized parameter).
+    types_param = ("include_type_name",) if version.major < 8 else ()
 
-    @route("PUT", "/{index}", params=("wait_for_active_shards", *_MASTER_PARAMS))
+    @route("PUT", "/{index}", params=("wait_for_active_shards", *_MASTER_PARAMS, *types_param))
     def create(request: RestRequest):
         name = request.path_params["index"]
+        warnings: list[str] = []
+        typed = mapping_types.include_type_name(cluster, request, "create", warnings) if types_param else False
         auth.authorize_indices(request.principal, "indices:admin/create", [name])
         body = request.json_map()
         for key, value in body.items():
@@ -60,11 +66,24 @@ def register(cluster: "Cluster") -> None:
                 raise errors.EsError(400, "invalid_alias_name_exception",
                                      f"Invalid alias name [{alias}]: an index or data stream exists with the same name as the alias")
             specs[alias] = aliases.spec_of({**raw, "alias": alias})
-        cluster.create_index(name, body.get("settings"), body.get("mappings"), specs)
-        return {"acknowledged": True, "shards_acknowledged": True, "index": name}
+        mappings, mapping_type = body.get("mappings"), None
+        if typed:
+            mapping_type, mappings = mapping_types.split_typed(name, mappings)
+            if mapping_type is not None:
+                mapping_types.parse_typed(mapping_type, mappings)
+        elif types_param:
+            if not version.has_mapping_types:
+                mapping_types.check_typeless(mappings)
+            elif mappings:  # include_type_name=false on 6.x: the body is the `_doc` type's
+                mapping_type = mapping_types.SINGLE
+        cluster.create_index(name, body.get("settings"), mappings, specs, mapping_type=mapping_type, warnings=warnings)
+        return RestResponse(200, {"acknowledged": True, "shards_acknowledged": True, "index": name},
+                            headers=deprecation_headers(cluster, warnings))
 
-    @route("GET", "/{index}", params=(*_GET_SETTINGS_PARAMS, "features", "human"))
+    @route("GET", "/{index}", params=(*_GET_SETTINGS_PARAMS, "features", "human", *types_param))
     def get(request: RestRequest):
+        warnings: list[str] = []
+        typed = mapping_types.include_type_name(cluster, request, "get_index", warnings) if types_param else False
         indices = resolve(cluster, request, "open,closed")
         auth.authorize_indices(request.principal, "indices:admin/get", [i.name for i in indices])
         features = (request.param("features") or ",".join(_FEATURES)).split(",")
@@ -78,11 +97,11 @@ def register(cluster: "Cluster") -> None:
             if "aliases" in features:
                 entry["aliases"] = dict(sorted(index.aliases.items()))
             if "mappings" in features:
-                entry["mappings"] = index.mappings.to_body()
+                entry["mappings"] = mapping_types.mapping_view(index, typed)
             if "settings" in features:
                 entry.update(settings_view(index, flat, defaults))
             out[index.name] = entry
-        return out
+        return RestResponse(200, out, headers=deprecation_headers(cluster, warnings))
 
     @route("DELETE", "/{index}", params=(*_RESOLVE_PARAMS, *_MASTER_PARAMS))
     def delete(request: RestRequest):
@@ -124,24 +143,58 @@ def register(cluster: "Cluster") -> None:
 
     # --- mappings ---------------------------------------------------------------------------
 
-    @route("GET", "/{index}/_mapping", params=(*_RESOLVE_PARAMS, "local", "master_timeout"))
-    @route("GET", "/_mapping", params=(*_RESOLVE_PARAMS, "local", "master_timeout"))
+    _GET_MAPPING_PARAMS = (*_RESOLVE_PARAMS, "local", "master_timeout", *types_param)
+
+    @route("GET", "/{index}/_mapping", params=_GET_MAPPING_PARAMS)
+    @route("GET", "/_mapping", params=_GET_MAPPING_PARAMS)
     def get_mapping(request: RestRequest):
+        warnings: list[str] = []
+        typed = mapping_types.include_type_name(cluster, request, "get_mapping", warnings) if types_param else False
         indices = resolve(cluster, request, "open")
         auth.authorize_indices(request.principal, "indices:admin/mappings/get", [i.name for i in indices])
-        return {i.name: {"mappings": i.mappings.to_body()} for i in indices}
+        out = {i.name: {"mappings": mapping_types.mapping_view(i, typed)} for i in indices}
+        return RestResponse(200, out, headers=deprecation_headers(cluster, warnings))
 
-    @route(("PUT", "POST"), "/{index}/_mapping", params=(*_RESOLVE_PARAMS, *_MASTER_PARAMS, "write_index_only"))
+    _PUT_MAPPING_PARAMS = (*_RESOLVE_PARAMS, *_MASTER_PARAMS, "write_index_only", *types_param)
+
+    if version.has_mapping_types:  # 6.x: the type in the path (RestPutMappingAction)
+        @route(("PUT", "POST"), "/{index}/_mapping/{type}", params=_PUT_MAPPING_PARAMS)
+        @route(("PUT", "POST"), "/{index}/{type}/_mapping", params=_PUT_MAPPING_PARAMS)
+        def put_typed_mapping(request: RestRequest):
+            return put_mapping(request)
+
+    @route(("PUT", "POST"), "/{index}/_mapping", params=_PUT_MAPPING_PARAMS)
     def put_mapping(request: RestRequest):
+        warnings: list[str] = []
+        typed = mapping_types.include_type_name(cluster, request, "put_mapping", warnings) if types_param else False
         body = request.json_map(required=True)
+        type_name = request.path_params.get("type")
+        if version.has_mapping_types and typed and type_name is None:
+            raise errors.action_request_validation("mapping type is missing")
+        if version.has_mapping_types:
+            type_name = type_name or mapping_types.SINGLE
+            mapping_types.validate_type_name(type_name)
+            if isinstance(body.get(type_name), dict) and len(body) == 1:  # the body may repeat the type
+                body = body[type_name]
+        elif typed and type_name is None and len(body) == 1 and isinstance(next(iter(body.values())), dict):
+            body = next(iter(body.values()))
+        elif not typed and types_param:
+            mapping_types.check_typeless(body, "put mapping")
         indices = resolve(cluster, request, "open")
         auth.authorize_indices(request.principal, "indices:admin/mapping/put", [i.name for i in indices])
         refuse_on_followers(indices, "can't put mapping to the following indices [{}]; "
                             "the mapping of the following indices are self-replicated from its leader indices")
+        if version.has_mapping_types:
+            targets = [(index, mapping_types.resolve_for_write(index, type_name)) for index in indices]
+            for index, resolved in targets:
+                if index.mappings.merge(body) or index.mappings.type_name != resolved:
+                    index.mappings.type_name = resolved
+                    index.persist()
+            return RestResponse(200, {"acknowledged": True}, headers=deprecation_headers(cluster, warnings))
         for index in indices:
             if index.mappings.merge(body):
                 index.persist()
-        return {"acknowledged": True}
+        return RestResponse(200, {"acknowledged": True}, headers=deprecation_headers(cluster, warnings))
 
     # --- open / close -----------------------------------------------------------------------
 
@@ -210,17 +263,18 @@ def register(cluster: "Cluster") -> None:
 
     # --- blocks -----------------------------------------------------------------------------
 
-    @route("PUT", "/{index}/_block/{block}", params=(*_RESOLVE_PARAMS, *_MASTER_PARAMS))
-    def add_block(request: RestRequest):
-        block = request.path_params["block"]
-        if block not in BLOCKS:
-            raise errors.illegal_argument(f"No block found with name [{block}]")
-        check_destructive(cluster, request.path_params["index"])
-        indices = resolve(cluster, request, "open")
-        auth.authorize_indices(request.principal, "indices:admin/block/add", [i.name for i in indices])
-        update_settings(cluster, indices, {BLOCKS[block][0]: "true"}, False)
-        return {"acknowledged": True, "shards_acknowledged": True,
-                "indices": [{"name": i.name, "blocked": True} for i in indices]}
+    if version.has_add_block_api:  # 7.9+; before, the path is a document's (documents_api)
+        @route("PUT", "/{index}/_block/{block}", params=(*_RESOLVE_PARAMS, *_MASTER_PARAMS))
+        def add_block(request: RestRequest):
+            block = request.path_params["block"]
+            if block not in BLOCKS:
+                raise errors.illegal_argument(f"No block found with name [{block}]")
+            check_destructive(cluster, request.path_params["index"])
+            indices = resolve(cluster, request, "open")
+            auth.authorize_indices(request.principal, "indices:admin/block/add", [i.name for i in indices])
+            update_settings(cluster, indices, {BLOCKS[block][0]: "true"}, False)
+            return {"acknowledged": True, "shards_acknowledged": True,
+                    "indices": [{"name": i.name, "blocked": True} for i in indices]}
 
     # --- aliases ----------------------------------------------------------------------------
 

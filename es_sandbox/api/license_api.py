@@ -1,7 +1,8 @@
 """Licensing: `GET/PUT/DELETE _license`, `POST _license/start_trial`, `GET _license/trial_status`,
 `POST _license/start_basic`, `GET _license/basic_status`, `GET _xpack` and `GET _xpack/usage`.
 
-Answers follow Elasticsearch's RestPostStartTrialLicense / PostStartBasicResponse: without
+Each `/_license...` path also answers as `/_xpack/license...` before 8.0 (deprecated on 7.x; see
+xpack_paths). Answers follow Elasticsearch's RestPostStartTrialLicense / PostStartBasicResponse: without
 `acknowledge=true` nothing changes and the acknowledgement messages come back (200); a trial already
 used answers 403 "Operation failed: Trial was already activated."; a basic licence asked for again
 answers 403 "Operation failed: Current license is basic.". A practice cluster cannot verify a signed
@@ -13,7 +14,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from .. import errors, licensing
+from .. import errors, licensing, xpack_paths
 from ..ccr import autofollow
 from ..rest import RestRequest, RestResponse
 
@@ -69,10 +70,17 @@ def _xpack_usage(cluster: "Cluster") -> dict[str, Any]:
 
 
 def register(cluster: "Cluster") -> None:
-    route = cluster.router.route
     auth = cluster.security
 
-    @route("GET", "/_license", params=("local", "accept_enterprise"))
+    def route(methods, path, params=None, xpack_alias=True):
+        def register_handler(handler):
+            xpack_paths.add(cluster, methods, path, handler, params, xpack_alias)
+            return handler
+
+        return register_handler
+
+    # accept_enterprise came with the enterprise licence type in 7.x; 6.x knows only `local`.
+    @route("GET", "/_license", params=("local", "accept_enterprise") if cluster.version.major >= 7 else ("local",))
     def get_license(request: RestRequest):
         auth.authorize_cluster(request.principal, "cluster:monitor/xpack/license/get")
         request.bool_param("local")
@@ -139,13 +147,13 @@ def register(cluster: "Cluster") -> None:
         auth.authorize_cluster(request.principal, "cluster:admin/xpack/license/basic_status")
         return {"eligible_to_start_basic": licensing.current(cluster)["type"] != "basic"}
 
-    @route("GET", "/_xpack", params=("categories", "accept_enterprise"))
+    @route("GET", "/_xpack", params=("categories", "accept_enterprise"), xpack_alias=False)
     def xpack(request: RestRequest):
         auth.authorize_cluster(request.principal, "cluster:monitor/xpack/info")
         request.bool_param("accept_enterprise")
         return _xpack_info(cluster, request)
 
-    @route("GET", "/_xpack/usage", params=("master_timeout",))
+    @route("GET", "/_xpack/usage", params=("master_timeout",), xpack_alias=False)
     def usage(request: RestRequest):
         auth.authorize_cluster(request.principal, "cluster:monitor/xpack/usage")
         return _xpack_usage(cluster)

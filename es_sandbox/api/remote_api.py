@@ -48,7 +48,8 @@ def register(cluster: "Cluster") -> None:
         }
         if include_defaults:
             body["defaults"] = cluster_settings.render(
-                cluster_settings.defaults(cluster.config.name, current["persistent"], current["transient"]), flat
+                cluster_settings.defaults(cluster.config.name, current["persistent"], current["transient"], cluster.version),
+                flat,
             )
         return body
 
@@ -58,11 +59,13 @@ def register(cluster: "Cluster") -> None:
         flat = request.bool_param("flat_settings")
         source = request.json(required=True)
         source = source if isinstance(source, dict) else {}
-        warnings = [TRANSIENT_DEPRECATION] if source.get("transient") else []
+        # 7.16 deprecated transient settings and undid it before release (#80570); 8.x warns.
+        warnings = [TRANSIENT_DEPRECATION] if source.get("transient") and cluster.version.major >= 8 else []
         with update_lock:
             current = cluster.cluster_settings()
             outcome = cluster_settings.update(
-                current["persistent"], current["transient"], source.get("persistent"), source.get("transient")
+                current["persistent"], current["transient"], source.get("persistent"), source.get("transient"),
+                cluster.version,
             )
             # Saving notifies the remote cluster service, which reconnects changed remotes.
             cluster.save_cluster_settings(outcome.persistent, outcome.transient)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import errors, readers, search_contexts, search_service
+from .. import errors, readers, search_contexts, search_service, search_versions
 from ..rest import RestRequest, RestResponse
 from ..version import Version
 
@@ -72,11 +72,12 @@ def register(cluster: "Cluster") -> None:
         body = search_service.parse_body(request)
         scroll = request.param("scroll")
         parsed = search_service.parse(request, body, scroll=scroll is not None)
+        search_versions.adapt_request(cluster, request, body, parsed)
         if parsed.pit is not None:
-            return search_contexts.search_pit(cluster, request, parsed)
+            return search_versions.present(cluster, search_contexts.search_pit(cluster, request, parsed))
         if scroll is not None:
-            return search_contexts.start_scroll(cluster, request, parsed, scroll)
-        return search_service.search(cluster, request, parsed)
+            return search_versions.present(cluster, search_contexts.start_scroll(cluster, request, parsed, scroll))
+        return search_versions.present(cluster, search_service.search(cluster, request, parsed))
 
     @route(("GET", "POST"), "/_count", params=COUNT_PARAMS)
     @route(("GET", "POST"), "/{index}/_count", params=COUNT_PARAMS)
@@ -89,8 +90,8 @@ def register(cluster: "Cluster") -> None:
         scroll_id, keep_alive = _scroll_body(request)
         if not scroll_id:
             raise errors.action_request_validation("scrollId is missing")
-        return search_contexts.continue_scroll(cluster, scroll_id, keep_alive,
-                                               request.bool_param("rest_total_hits_as_int"))
+        return search_versions.present(cluster, search_contexts.continue_scroll(
+            cluster, scroll_id, keep_alive, request.bool_param("rest_total_hits_as_int")))
 
     @route("DELETE", "/_search/scroll", params=("scroll_id",))
     @route("DELETE", "/_search/scroll/{scroll_id}", params=())

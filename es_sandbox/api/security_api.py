@@ -2,7 +2,10 @@
 
 With security disabled an 8.x cluster registers none of them (Elasticsearch answers 400 "no handler
 found", as Kibana reports for 8.18 with `xpack.security.enabled: false`); a 6.x/7.x cluster answers
-500 "Security must be explicitly enabled when using a [<licence>] license...".
+as SecurityBaseRestHandler does: 500 "Security must be explicitly enabled when using a [<licence>]
+license...", or on 6.7 with a basic licence (security joined basic in 6.8) 403 "current license is
+non-compliant for [security]". Before 8.0 every path except the API keys' (new in 6.7) also answers
+as `/_xpack/security/...` (deprecated on 7.x; see xpack_paths).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import base64
 from typing import TYPE_CHECKING, Any
 
-from .. import errors, privileges
+from .. import errors, privileges, xpack_paths
 from ..rest import RestRequest, RestResponse
 from ..security import Principal
 from ..security_store import RESERVED_ROLES, User, sha256
@@ -88,18 +91,28 @@ def _key_json(record: dict[str, Any], with_limited_by: bool) -> dict[str, Any]:
 
 
 def register(cluster: "Cluster") -> None:
-    if not cluster.config.security and cluster.version.major >= 8:
+    if not cluster.config.security and not cluster.version.security_needs_explicit_enabling:
         return
-    route = cluster.router.route
     security = cluster.security
     store = security.store
 
+    def route(methods, path, params=None, xpack_alias=True):
+        def register_handler(handler):
+            xpack_paths.add(cluster, methods, path, handler, params, xpack_alias)
+            return handler
+
+        return register_handler
+
     def enabled() -> None:
-        if not cluster.config.security:
-            raise errors.EsError(
-                500, "exception",
-                f"Security must be explicitly enabled when using a [{cluster.license_type}] license. Enable security "
-                "by setting [xpack.security.enabled] to [true] in the elasticsearch.yml file and restart the node.")
+        if cluster.config.security:
+            return
+        if cluster.license_type == "basic" and not cluster.version.security_on_basic:
+            raise errors.EsError(403, "security_exception", "current license is non-compliant for [security]",
+                                 license__expired__feature="security")
+        raise errors.EsError(
+            500, "exception",
+            f"Security must be explicitly enabled when using a [{cluster.license_type}] license. Enable security "
+            "by setting [xpack.security.enabled] to [true] in the elasticsearch.yml file and restart the node.")
 
     @route("GET", "/_security/_authenticate", params=())
     def authenticate(request: RestRequest):
@@ -199,7 +212,7 @@ def register(cluster: "Cluster") -> None:
         found = store.delete_role(name)
         return RestResponse(200 if found else 404, {"found": found})
 
-    @route(("POST", "PUT"), "/_security/api_key", params=("refresh",))
+    @route(("POST", "PUT"), "/_security/api_key", params=("refresh",), xpack_alias=False)
     def create_api_key(request: RestRequest):
         enabled()
         security.authorize_cluster(request.principal, _KEY_ACTION + "create", own_api_keys=True)
@@ -241,7 +254,7 @@ def register(cluster: "Cluster") -> None:
         return out
 
     @route("GET", "/_security/api_key", params=("id", "name", "username", "realm_name", "owner", "with_limited_by",
-                                                  "active_only", "with_profile_uid"))
+                                                  "active_only", "with_profile_uid"), xpack_alias=False)
     def get_api_keys(request: RestRequest):
         enabled()
         own = _own_only(request, _KEY_ACTION + "get", request.bool_param("owner"))
@@ -252,7 +265,7 @@ def register(cluster: "Cluster") -> None:
         with_limited_by = request.bool_param("with_limited_by")
         return {"api_keys": [_key_json(k, with_limited_by) for k in keys]}
 
-    @route("DELETE", "/_security/api_key", params=())
+    @route("DELETE", "/_security/api_key", params=(), xpack_alias=False)
     def invalidate_api_keys(request: RestRequest):
         enabled()
         body = request.json(required=True) or {}

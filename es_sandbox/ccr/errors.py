@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import EsError, illegal_argument, index_not_found
+
+if TYPE_CHECKING:
+    from ..version import Version
 
 # ElasticsearchException(cause) takes `cause.toString()` as its message: the Java class name, a
 # colon and the cause's message. These are the classes the remote-cluster layer can fail with.
@@ -86,6 +89,15 @@ def remote_state_license_unknown(alias: str, cause: EsError) -> EsError:
 def snapshot_restore(alias: str, reason: str) -> EsError:
     """The restore behind put-follow reads the leader through the `_ccr_<alias>` repository."""
     return EsError(500, "snapshot_restore_exception", f"[_ccr_{alias}:_latest_/_latest_] {reason}")
+
+
+def leader_newer(alias: str, leader_version: str, local: "Version") -> EsError:
+    """RestoreService's refusal of a snapshot from a newer release: the `_ccr_` repository's snapshot
+    carries the leader cluster's highest node version. From 8.11 snapshots carry index versions,
+    which Elasticsearch renders as the release(s) that use them; the sandbox shows the release."""
+    what = "version" if local.at_least("8.11.0") else "Elasticsearch version"
+    return snapshot_restore(
+        alias, f"the snapshot was created with {what} [{leader_version}] which is higher than the version of this node [{local}]")
 
 
 def index_not_found_plain(name: str) -> EsError:

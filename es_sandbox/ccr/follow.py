@@ -84,9 +84,7 @@ def create_follower(cluster: "Cluster", request: PutFollowRequest) -> "Index":
     replicated.check_overrides(request.settings, cluster.config.flavour, "follower index")
     alias = request.remote_cluster
     if Version.parse(state["version"]) > cluster.version:
-        raise ccr_errors.snapshot_restore(
-            alias, f"the snapshot was created with Elasticsearch version [{state['version']}] which is higher than the "
-                   f"version of this node [{cluster.version}]")
+        raise ccr_errors.leader_newer(alias, state["version"], cluster.version)
     existing = cluster.indices.get(request.follower_index)
     if existing is not None:
         _check_restorable_over(existing, meta, alias)
@@ -103,8 +101,10 @@ def create_follower(cluster: "Cluster", request: PutFollowRequest) -> "Index":
     with cluster.lock:
         if existing is not None:
             cluster.delete_index(existing)
+        # A 6.x follower keeps the leader's type name; from 7.0 the same mapping is stored typeless.
+        mapping_type = meta.get("mapping_type") if cluster.version.has_mapping_types else None
         follower = cluster.create_index(request.follower_index, overrides, meta["mappings"], dict(meta["aliases"]),
-                                        private=private, ccr=ccr_meta)
+                                        private=private, ccr=ccr_meta, mapping_type=mapping_type)
         follower.recovery = recovery.initial_state(alias, meta["name"], state["version"])
         follower.persist()
     return follower

@@ -108,6 +108,7 @@ def index_metadata(index: "Index", full: bool) -> dict[str, Any]:
     if full:
         meta["settings"] = {k: v for k, v in index.settings.items() if k not in _PRIVATE_SETTINGS}
         meta["mappings"] = index.mappings.to_body()
+        meta["mapping_type"] = index.mappings.type_name  # a 6.x index's one type; None when typeless
         meta["aliases"] = index.aliases
     return meta
 

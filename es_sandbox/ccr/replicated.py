@@ -76,8 +76,13 @@ def sync_settings(cluster: "Cluster", follower: "Index", leader_settings: dict[s
         cluster.notify("index_settings", follower)
 
 
-def sync_mappings(follower: "Index", leader_mappings: dict[str, Any]) -> None:
-    if follower.mappings.merge(leader_mappings):
+def sync_mappings(follower: "Index", leader_mappings: dict[str, Any], mapping_type: str | None = None) -> None:
+    """Merges the leader's mapping; a typed (6.x) follower also takes the type the leader has named
+    (`mapping_type` is given only for a follower cluster with mapping types)."""
+    named = mapping_type is not None and follower.mappings.type_name is None
+    if named:
+        follower.mappings.type_name = mapping_type
+    if follower.mappings.merge(leader_mappings) or named:
         follower.persist()
 
 

@@ -189,7 +189,8 @@ class ShardFollowTask:
                 meta = self.leader().index_metadata(self.leader_index)
                 replicated.sync_aliases(self.follower, meta["aliases"])
                 replicated.sync_settings(self.cluster, self.follower, meta["settings"])
-                replicated.sync_mappings(self.follower, meta["mappings"])
+                typed = self.cluster.version.has_mapping_types
+                replicated.sync_mappings(self.follower, meta["mappings"], meta.get("mapping_type") if typed else None)
             except EsError as exc:
                 retry += 1
                 if not self._retry_or_fail(exc, retry):
