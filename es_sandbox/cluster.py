@@ -107,7 +107,8 @@ class Cluster:
         flat = index_settings.validate_new(index_settings.flatten(settings), flavour)
         validate_index_name(name)
         deprecations = index_settings.check_soft_deletes(flat, self.version, name)
-        if flavour == "vendor":
+        # A follower is restored from its leader's metadata: the vendor's default applies to new indices only.
+        if flavour == "vendor" and ccr is None:
             flat.setdefault("index.replication.type", "physical")
         flat.update(private or {})
         from .mapping import Mappings  # noqa: PLC0415

@@ -128,7 +128,7 @@ def test_follower_cluster_older_than_the_leader(others, sandbox):
     alias = add_remote(old, sandbox.info("remote")["transport"], "newer")
     ok(sandbox.url("remote"), "PUT", "/newer-leader", {})
     assert_error(put_follow(old, "f", alias, "newer-leader"), 500, "snapshot_restore_exception",
-                 "[_ccr_newer:_latest_/_latest_] the snapshot was created with Elasticsearch version [8.19.3] which is "
+                 "[_ccr_newer:_latest_/_latest_] the snapshot was created with version [8.19.3] which is "
                  "higher than the version of this node [8.18.0]")
 
 

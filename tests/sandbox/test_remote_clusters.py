@@ -55,7 +55,7 @@ def add_remote(sandbox, alias: str, **settings) -> dict:
 
 def sniff_info(seeds: list[str], connected: int, max_connections: int = 3) -> dict:
     return {"connected": connected > 0, "mode": "sniff", "seeds": seeds, "num_nodes_connected": connected,
-            "max_connections_per_cluster": max_connections, "initial_connect_timeout": "30s", "skip_unavailable": False}
+            "max_connections_per_cluster": max_connections, "initial_connect_timeout": "30s", "skip_unavailable": True}
 
 
 # --- _remote/info over REST ---------------------------------------------------------------------
@@ -100,13 +100,14 @@ def test_proxy_mode_opens_its_sockets_to_the_proxy_address(sandbox, alias):
     assert add_remote(sandbox, alias, mode="proxy", proxy_address=address) == {
         "connected": True, "mode": "proxy", "proxy_address": address, "server_name": "",
         "num_proxy_sockets_connected": 18, "max_proxy_socket_connections": 18,
-        "initial_connect_timeout": "30s", "skip_unavailable": False,
+        "initial_connect_timeout": "30s", "skip_unavailable": True,
     }
 
 
 def test_skip_unavailable_is_shown(sandbox, alias):
+    """8.15 made true the default (8.19 here): false must be set to show."""
     seeds = sandbox.info("remote")["transport"]
-    assert add_remote(sandbox, alias, seeds=seeds, skip_unavailable=True)["skip_unavailable"] is True
+    assert add_remote(sandbox, alias, seeds=seeds, skip_unavailable=False)["skip_unavailable"] is False
 
 
 # --- the transport client, in-process -----------------------------------------------------------
@@ -202,7 +203,8 @@ def test_an_incompatible_version_fails_the_handshake(sandbox, inproc):
     assert caught.value.reason == f"[][{seed}] general node connection failure"
     assert caught.value.caused_by.fragment() == {
         "type": "illegal_state_exception",
-        "reason": "Received message from unsupported version: [6.8.23] minimal compatible version is: [7.17.0]",
+        # TransportHandshaker: the connecting side names the remote's version and its own minimum.
+        "reason": "Received message from unsupported version: [8.19.3] minimal compatible version is: [5.6.0]",
     }
 
 

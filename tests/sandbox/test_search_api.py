@@ -418,7 +418,8 @@ def test_resolve_cluster_connects_a_disconnected_remote(pair, unique_name):
     ok(local, "PUT", "/_cluster/settings", {"persistent": {f"cluster.remote.{alias}.seeds": pair.info("remote")["transport"]}})
     pair.run("partition", "local", "remote")
     assert ok(local, "GET", "/_remote/info")[alias]["connected"] is False
-    assert ok(local, "GET", f"/_resolve/cluster/{alias}:*") == {alias: {"connected": False, "skip_unavailable": False}}
+    # skip_unavailable defaults to true from 8.15
+    assert ok(local, "GET", f"/_resolve/cluster/{alias}:*") == {alias: {"connected": False, "skip_unavailable": True}}
     pair.run("heal", "local", "remote")
     assert ok(local, "GET", "/_remote/info")[alias]["connected"] is False  # nothing reconnects by itself
     answer = ok(local, "GET", f"/_resolve/cluster/{alias}:{leader}")
@@ -427,7 +428,7 @@ def test_resolve_cluster_connects_a_disconnected_remote(pair, unique_name):
         "number", "build_flavor", "minimum_wire_compatibility_version", "minimum_index_compatibility_version")}
     assert ok(local, "GET", "/_remote/info")[alias]["connected"] is True
     missing = ok(local, "GET", f"/_resolve/cluster/{alias}:nothing-here")[alias]
-    assert missing == {"connected": True, "skip_unavailable": False, "error": "no such index [nothing-here]"}
+    assert missing == {"connected": True, "skip_unavailable": True, "error": "no such index [nothing-here]"}
     resolved = ok(local, "GET", f"/_resolve/index/{alias}:{leader}")
     assert resolved["indices"] == [{"name": f"{alias}:{leader}", "attributes": ["open"]}]
     status, error = call(local, "GET", "/_resolve/cluster/nowhere:*")
