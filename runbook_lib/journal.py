@@ -46,7 +46,7 @@ MODE_ENV = "CCR_RUNBOOKS_MODE"
 RUNS_DIR_ENV = "CCR_RUNBOOKS_RUNS_DIR"
 JOURNAL_SCHEMA = "ccr-runbooks.journal.v1"
 JOURNAL_SUFFIX = ".journal.jsonl"
-_SEALED_MARK = "manifest.json"  # evidence/seal.py's MANIFEST_FILE; imported lazily there to keep this light
+_SEALED_MARK = "manifest.json"  # evidence/seal.py's MANIFEST_FILE, not imported: seal.py imports this module (via bundle.py)
 _SUCCESSOR = re.compile(r"^(?P<base>.+)\.(?P<n>\d+)$")
 
 
@@ -74,7 +74,10 @@ def current_cell() -> tuple[str | None, int | None]:
     """(the front end's cell id, IPython's execution count) of the cell running now."""
     shell = _shell()
     cell_id = (_parent().get("metadata") or {}).get("cellId")
-    return (str(cell_id) if cell_id else None), getattr(shell, "execution_count", None)
+    # The running cell's result holds its In [n]; `shell.execution_count` is already n + 1 on IPython 9.
+    running = getattr(getattr(shell, "displayhook", None), "exec_result", None)
+    count = getattr(running, "execution_count", None) or getattr(shell, "execution_count", None)
+    return (str(cell_id) if cell_id else None), count
 
 
 def run_mode() -> str:
@@ -121,8 +124,8 @@ class Journal:
         self._seq = sum(1 for _ in open(self.path, encoding="utf-8")) if self.path.is_file() else 0
         self.write("begin", **self.begin)
 
-    def write(self, event: str, **fields: Any) -> None:
-        cell_id, count = current_cell()
+    def write(self, event: str, *, cell: tuple[str | None, int | None] | None = None, **fields: Any) -> None:
+        cell_id, count = cell or current_cell()
         self._seq += 1
         line = {"schema": JOURNAL_SCHEMA, "seq": self._seq, "time": now_iso(), "event": event, "step": self.step,
                 "run_id": self.run_id, "cell_id": cell_id, "execution_count": count, **json_safe(fields)}
@@ -210,9 +213,10 @@ def _journal_cell(result: Any) -> None:
         return  # the cell that sealed the run is already in its journal
     journal = _writable()
     error = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None)
-    source = getattr(getattr(result, "info", None), "raw_cell", "") or ""
-    journal.write("cell", source=redact(source)[0], status="error" if error else "ok",
-                  error=f"{type(error).__name__}: {error}" if error else "")
+    info = getattr(result, "info", None)
+    cell_id = getattr(info, "cell_id", None) or current_cell()[0]
+    journal.write("cell", cell=(cell_id, count), source=redact(getattr(info, "raw_cell", "") or "")[0],
+                  status="error" if error else "ok", error=f"{type(error).__name__}: {error}" if error else "")
 
 
 def finish(checks: Mapping[str, int], failed: list[str], error: str = "") -> str:

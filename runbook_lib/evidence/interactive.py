@@ -5,6 +5,7 @@
                                          cleared: its cell order and headings; the journal says what ran
     runs/<run id>/run.json               built here from the journals ("mode": "interactive")
     runs/<run id>/parameters.json        the public parameter set the last `begin` resolved
+    runs/<run id>/report.html            rendered (evidence/report.py) just before the seal
 
 A step "passed" or "failed" by the verdict its `step.finish()` journaled; a step whose notebook
 never reached it is "unfinished" (sealed by `python -m runbook_lib evidence seal`).
@@ -62,9 +63,12 @@ def seal_interactive(folder: str | os.PathLike[str]) -> str:
         raise RunbookError(f"{folder} is already sealed, and a sealed run is never reopened")
     if not journals(folder):
         raise RunbookError(f"{folder} holds no journal (*{JOURNAL_SUFFIX}): it is not an interactive run")
-    from .seal import seal_run  # here: seal.py builds evidence.json, whose bundle.py reads journals from here
+    # Imported here: seal.py builds evidence.json, whose bundle.py reads journals from this module.
+    from .report import write_report
+    from .seal import seal_run
 
     write_interactive_run(folder)
+    write_report(folder)  # before the seal, so that SHA256SUMS covers it, as the runner does
     return seal_run(folder)
 
 
@@ -160,9 +164,10 @@ def cell_flags(folder: Path, step: dict[str, Any]) -> dict[str, Any]:
     path = folder / step.get("journal", "")
     events = read_journal(path) if step.get("journal") and path.is_file() else []
     layout = _layout(folder / step["notebook"]) if step.get("notebook") else {}
+    nowhere = {"position": None, "heading": ""}  # a cell not in the saved notebook (added, never saved)
     executions = [{"seq": e.get("seq"), "time": e.get("time"), "cell_id": e.get("cell_id"),
-                   "execution_count": e.get("execution_count"), **layout.get(e.get("cell_id"), {"position": None,
-                                                                                                "heading": ""}),
+                   "execution_count": e.get("execution_count"),
+                   **{k: layout.get(e.get("cell_id"), nowhere)[k] for k in ("position", "heading")},
                    "status": e.get("status"), "error": e.get("error", "")}
                   for e in events if e.get("event") == "cell"]
     notes = []
