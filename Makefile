@@ -4,9 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOME_DIR ?= .sandbox
+CHROMIUM ?= /usr/bin/chromium
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install demo test lab bench sandbox-up sandbox-down clean
+.PHONY: install browser demo test lab bench sandbox-up sandbox-down clean
 
 install: $(STAMP)
 
@@ -31,8 +32,16 @@ demo: install
 	$(PY) -m runbook_lib demo --home $(HOME_DIR)
 	@echo "The practice clusters are still running, to explore: $(PY) -m es_sandbox --home $(HOME_DIR) status; 'make sandbox-down' stops them."
 
-test: install
+test: install browser
 	$(PY) -m pytest -q
+
+# Debian's chromium: the test that opens runs/<id>/report.html in a real, offline browser needs it.
+# Installed once (sudo only when not root); without apt-get, that test is skipped instead.
+browser:
+	@test -x $(CHROMIUM) || ! command -v apt-get > /dev/null || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium > /dev/null; }
 
 lab: sandbox-up
 	$(VENV)/bin/jupyter lab notebooks/

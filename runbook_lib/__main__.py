@@ -6,6 +6,7 @@
     python -m runbook_lib demo [--home .sandbox]
     python -m runbook_lib evidence verify runs/<run id> [--head HASH]
     python -m runbook_lib evidence list [--runs-dir runs]
+    python -m runbook_lib evidence report runs/<run id> [-o PATH]
     python -m runbook_lib evidence seal runs/<run id>
 
 Exit status: 0 when every step passed (or the evidence verified), 1 when a step failed (or verification
@@ -47,6 +48,9 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("--head", help="the chain's head hash as recorded outside this machine")
     listing = ev.add_parser("list", help="the runs as a table")
     listing.add_argument("--runs-dir", default="runs", help="where run folders are (default runs/)")
+    report = ev.add_parser("report", help="render a run's report.html again, to a file or stdout")
+    report.add_argument("folder", help="the run folder, runs/<run id>")
+    report.add_argument("-o", "--output", help="where to write it (default: stdout); never into a sealed run folder")
     seal = ev.add_parser("seal", help="seal a run left unsealed (an interactive run whose notebook never "
                                       "reached step.finish(), a run whose runner was killed)")
     seal.add_argument("folder", help="the run folder, runs/<run id>")
@@ -61,6 +65,11 @@ def cmd_evidence(args: argparse.Namespace) -> int:
         return 0
     if args.evidence_command == "seal":
         return cmd_seal(args.folder)
+    if args.evidence_command == "report":
+        from .evidence.report import render_to
+
+        render_to(args.folder, args.output)
+        return 0
     from .evidence.verify import verify_run
 
     result = verify_run(args.folder, head=args.head)
@@ -72,6 +81,7 @@ def cmd_seal(folder_name: str) -> int:
     from pathlib import Path
 
     from .evidence.interactive import journals, seal_interactive
+    from .evidence.report import write_report
     from .evidence.seal import seal_run
     from .journal import is_sealed
     from .run_folder import RUN_FILE
@@ -82,6 +92,7 @@ def cmd_seal(folder_name: str) -> int:
     if journals(folder):
         head = seal_interactive(folder)
     elif (folder / RUN_FILE).is_file():
+        write_report(folder)  # before sealing, so SHA256SUMS covers it, as the runner does
         head = seal_run(folder)
     else:
         raise RunbookError(f"{folder} is not a run folder: it holds neither {RUN_FILE} nor a journal")

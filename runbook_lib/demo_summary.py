@@ -11,6 +11,7 @@ from typing import Any, Iterable
 
 from .app_writer import WriterStats
 from .checks import show_value
+from .evidence.report import REPORT_FILE
 from .index_parameters import IndexPair
 from .records import iter_records
 from .runner import RunResult, StepResult
@@ -56,6 +57,9 @@ def summary_lines(result: RunResult, stats: WriterStats, lost: list[str] | None,
     yield from _application_lines(stats, lost, pair)
     yield from _count_lines(result, pair, local, remote, expected=docs + stats.acknowledged)
     yield f"Executed notebooks: {result.folder}/"
+    report = result.folder / REPORT_FILE
+    if report.is_file():
+        yield f"Auditor's report: {report} (one page, opens offline in any browser)"
     if result.head:
         yield (f"Evidence chain head: {result.head} (check it later with: python -m runbook_lib evidence verify "
                f"{result.folder} --head {result.head})")

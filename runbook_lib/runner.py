@@ -181,8 +181,12 @@ def run_runbook(
         record["ended"] = utc_now()
         save()
         # Sealed whatever the outcome: a failed or interrupted run is evidence too. The report first,
-        # so that SHA256SUMS covers it like every other file of the folder.
-        write_report(folder.path)
+        # so that SHA256SUMS covers it like every other file of the folder; a report that cannot be
+        # rendered must not cost the run its seal.
+        try:
+            write_report(folder.path)
+        except Exception as exc:  # noqa: BLE001 - jinja2, nbconvert and the notebooks each raise their own
+            report(f"  report.html could not be written ({type(exc).__name__}: {exc}); sealing without it")
         result.head = seal_run(folder.path)
         report(f"Sealed {folder.path}; evidence chain head {result.head}\n"
                "  record it outside this machine: a ticket, a change record")

@@ -17,6 +17,7 @@ import html
 import json
 import os
 import re
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
@@ -53,6 +54,20 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
     return path
 
 
+def render_to(folder: str | os.PathLike[str], output: str | os.PathLike[str] | None) -> None:
+    """`evidence report`: the page for inspection, on stdout or at `output`, which no sealed folder may hold."""
+    page = render_report(folder)
+    if output is None:
+        sys.stdout.write(page)
+        return
+    target = Path(output).resolve()
+    sealed = next((d for d in target.parents if (d / MANIFEST_FILE).is_file()), None)
+    if sealed is not None:
+        raise RunbookError(f"{target} is inside the sealed run folder {sealed}: writing there would break its seal "
+                           "(`evidence verify` would report the change); choose a path outside it")
+    target.write_text(page, encoding="utf-8")
+
+
 def render_report(folder: str | os.PathLike[str]) -> str:
     """The report page for `folder`, as text: from its sealed evidence.json, or as the seal will write it."""
     folder = Path(folder).resolve()
@@ -66,7 +81,7 @@ def render_report(folder: str | os.PathLike[str]) -> str:
 
 def report_context(folder: Path, evidence: dict[str, Any]) -> dict[str, Any]:
     run = _read_run(folder)
-    steps = _steps(evidence, run)
+    steps = _steps(folder, evidence, run)
     failing = next((s for s in steps if s["status"] in ("failed", "interrupted")), None)
     checks = evidence.get("checks") or []
     counts = {v: sum(1 for c in checks if c.get("verdict") == v) for v in _VERDICT_ORDER}
@@ -104,19 +119,20 @@ def _environment():
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATE_DIR), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    env.filters.update(value=_value, when=_when, clock=_clock, seconds=_seconds, short=_short)
+    env.filters.update(value=_value, pretty=_pretty, when=_when, clock=_clock, seconds=_seconds, short=_short)
     return env
 
 
-def _steps(evidence: dict[str, Any], run: dict[str, Any]) -> list[dict[str, Any]]:
+def _steps(folder: Path, evidence: dict[str, Any], run: dict[str, Any]) -> list[dict[str, Any]]:
     recorded = {s.get("step"): s for s in run.get("steps", [])}
     steps = []
     for step in evidence.get("steps") or []:
-        name = str(step.get("step"))
+        name, notebook = str(step.get("step")), step.get("notebook")
         steps.append({
             **step,
             "anchor": "step-" + re.sub(r"[^A-Za-z0-9_-]", "-", name),
-            "notebook_file": step.get("notebook"),
+            # A step that stopped before papermill wrote its notebook has none to show.
+            "notebook_file": notebook if notebook and (folder / notebook).is_file() else None,
             "failed_cell": (recorded.get(name) or {}).get("failed_cell"),
             "state": step.get("state") or None,
             "interactive": _interactive(step.get("interactive")),
@@ -166,7 +182,7 @@ def _flatten(value: Any, path: str = "") -> Iterator[dict[str, Any]]:
         for i, item in enumerate(value):
             yield from _flatten(item, f"{path}[{i}]")
     elif path:
-        text = _value(value)
+        text = '""' if value == "" else _value(value)
         yield {"field": path, "value": text, "redacted": "<redacted" in text, "empty": value in (None, "", [], {})}
 
 
@@ -186,7 +202,7 @@ def _chain(folder: Path) -> dict[str, Any] | None:
 def _failing(folder: Path, step: dict[str, Any], checks: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, Any]:
     failed = [c for c in checks if c.get("step") == step["step"] and c.get("verdict") in ("fail", "warn")]
     errors = []
-    if step["notebook_file"] and (folder / step["notebook_file"]).is_file():
+    if step["notebook_file"]:
         errors = list(_errors(folder / step["notebook_file"]))
     return {**step, "failed_checks": failed, "errors": errors}
 
@@ -210,13 +226,16 @@ def _state(step: dict[str, Any]) -> dict[str, Any]:
     before, after = step["state"].get("before") or {}, step["state"].get("after") or {}
     changed = [str(line) for line in step["state"].get("changed") or []]
     rows, claimed = [], set()
-    for role in dict.fromkeys([*before, *after]):
+    for role in sorted(dict.fromkeys([*before, *after]), key=lambda r: {"remote": 0, "local": 1}.get(r, 2)):
         mine = [line for line in changed if line.startswith(f"{role}:")]
         claimed.update(mine)
         first, last = before.get(role) or {}, after.get(role) or {}
         rows.append({"role": role, "before": first, "after": last, "changed": first.get("digest") != last.get("digest"),
                      "changes": [line.split(":", 1)[1].strip() for line in mine]})
-    return {"step": step["step"], "rows": rows, "other": [line for line in changed if line not in claimed]}
+    unread = [f"{role} {moment}: {item}" for moment, side in (("before", before), ("after", after))
+              for role, fp in side.items() for item in (fp or {}).get("unread") or []]
+    return {"step": step["step"], "rows": rows, "other": [line for line in changed if line not in claimed],
+            "unread": unread}
 
 
 def _check_groups(steps: list[dict[str, Any]], checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -233,10 +252,8 @@ def _figures(folder: Path, steps: list[dict[str, Any]], checks: list[dict[str, A
     figure_checks = [c for c in checks if any(w in str(c.get("name", "")).lower() for w in _FIGURE_WORDS)]
     images = []
     for step in steps:
-        path = folder / step["notebook_file"] if step["notebook_file"] else None
-        if path is None or not path.is_file():
-            continue
-        images += [{**image, "step": step["step"]} for image in _images(path)]
+        if step["notebook_file"]:
+            images += [{**image, "step": step["step"]} for image in _images(folder / step["notebook_file"])]
     return {"checks": figure_checks, "images": images}
 
 
@@ -274,6 +291,17 @@ def _pygments_css() -> str:
 
 def _value(value: Any) -> str:
     return show_value(value, _SHOWN_CHARS)
+
+
+def _pretty(value: Any, depth: int = 0) -> Any:
+    """A check's value for reading: a mapping as one `key: value` line per key (nested once), else as text."""
+    from markupsafe import Markup, escape
+
+    if isinstance(value, dict) and value and depth < 2:
+        lines = (Markup('<div class="kv"><span class="k">{}</span> {}</div>').format(key, _pretty(item, depth + 1))
+                 for key, item in value.items())
+        return Markup("").join(lines)
+    return escape(_value(value))
 
 
 def _parse(iso: Any) -> datetime | None:

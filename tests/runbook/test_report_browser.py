@@ -177,7 +177,8 @@ _LAYOUT = """JSON.stringify((() => {
     return result;
   };
   return {viewport: [innerWidth, innerHeight], summary: box("#summary"), verdict: box("#verdict"),
-          checks: box("#checks-table"), failing: box("#failing"), images: document.images.length,
+          checks: box("#checks-table"), failing: box("#failing"), stopped: box("#stopped"),
+          images: document.images.length,
           broken_images: [...document.images].filter(i => !i.complete || i.naturalWidth === 0).length,
           scripts: document.scripts.length};
 })())"""
@@ -239,6 +240,8 @@ def test_a_failed_run_report_shows_the_failing_step_right_after_the_summary(tmp_
     layout = _render(browser, result.folder / REPORT_FILE, tmp_path / "shots")
 
     assert layout["verdict"]["text"].strip() == "FAILED"
+    _assert_visible(layout["stopped"], "failure callout")
+    assert layout["stopped"]["y"] < VIEWPORT[1] / 2, "the failure is not told in the first half of the screen"
     _assert_visible(layout["failing"], "failing step")
     assert layout["summary"]["y"] < layout["failing"]["y"] < layout["checks"]["y"]
     assert "follower status" in layout["failing"]["text"] and "paused" in layout["failing"]["text"]
