@@ -275,6 +275,8 @@ def _parse_overrides(items: list[str] | None) -> dict[str, dict[str, str]]:
 
 
 def stop_pid(pid: int, timeout_s: float = 15.0) -> None:
+    if pid <= 0:  # kill(0) would signal our own process group: a cluster already stopped has no pid
+        return
     try:
         os.kill(pid, signal.SIGTERM)
     except OSError:

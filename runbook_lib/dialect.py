@@ -93,8 +93,8 @@ def bulk_metadata(version: Version, index: str, doc_id: str, doc_type: str = DEF
 def write_block_request(version: Version, index: str) -> tuple[str, str, dict[str, Any] | None]:
     """(method, path, body) that blocks writes: the add-block API from 7.9, the setting before.
 
-    The API also waits until in-flight writes have finished; the setting does not, which is why a
-    cutover on an older leader waits for the checkpoints to settle afterwards either way.
+    The API also waits for writes in flight to finish; the setting does not, so the cutover's checks
+    of the leader's checkpoints (re-read just before promoting) are what make either one safe.
     """
     if version >= _BLOCK_API_SINCE:
         return "PUT", f"/{index}/_block/write", None

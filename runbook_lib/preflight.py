@@ -9,10 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .connection import Cluster
-from .dialect import licence_path
-from .index_ops import index_state
+from . import dialect
 from .ccr_ops import follower_info
+from .checks import Check
+from .connection import Cluster
+from .content_scan import PIT_SINCE
+from .index_ops import index_state
+from .parameters import MigrationParameters
+from .versions import Version, ccr_compatibility, client_module
 
 CCR_LICENCES = ("platinum", "enterprise", "trial")
 VENDOR_SETTING = "index.replication.type"
@@ -33,8 +37,40 @@ class Licence:
         return f"{self.type} ({self.status})"
 
 
+_EXCLUSION_PATTERNS_SINCE = Version(7, 14, 0)
+
+
+def version_checks(params: MigrationParameters, remote: Version, local: Version) -> list[Check]:
+    """Whether the local cluster can follow the remote at all, and can do what the parameters ask."""
+    compat = ccr_compatibility(remote, local)
+    checks = [Check("local version can follow the remote's", "local >= remote, within the CCR matrix",
+                    f"remote {remote}, local {local}", compat.check_verdict, compat.explanation)]
+    auto = params.auto_follow
+    if auto and auto.leader_index_exclusion_patterns:
+        ok = local >= _EXCLUSION_PATTERNS_SINCE
+        checks.append(Check("auto-follow exclusion patterns", "a local cluster on 7.14 or later", f"local {local}",
+                            "pass" if ok else "fail",
+                            "" if ok else "remove `leader_index_exclusion_patterns` from the parameters (narrow "
+                                          "`leader_index_patterns` instead), or upgrade the local cluster to 7.14+"))
+    return checks
+
+
+def how_spoken(version: Version) -> str:
+    """What the runbooks do differently for a cluster of `version` (shown by 00_preflight)."""
+    notes = [f"client {client_module(version)}"]
+    if dialect.has_mapping_types(version):
+        notes += ["security and licence APIs under _xpack", "mappings and documents with their type",
+                  "soft deletes only when set at creation"]
+    if dialect.write_block_request(version, "i")[1].endswith("/_settings"):
+        notes.append("write block as the index.blocks.write setting")
+    if not dialect.has_proxy_mode(version):
+        notes.append("remote by seeds only (no connection modes)")
+    notes.append("content compared with a point in time" if version >= PIT_SINCE else "content compared with a scroll")
+    return f"{version}: " + "; ".join(notes)
+
+
 def licence(cluster: Cluster) -> Licence:
-    body = (cluster.request("GET", licence_path(cluster.version)).body or {}).get("license", {})
+    body = (cluster.request("GET", dialect.licence_path(cluster.version)).body or {}).get("license", {})
     return Licence(str(body.get("type", "none")).lower(), str(body.get("status", "unknown")).lower())
 
 

@@ -236,7 +236,7 @@ def _run_step(notebook_step: NotebookStep, step: StepResult, folder: RunFolder, 
         with _headless_kernel():
             papermill.execute_notebook(str(source), str(output), parameters=parameters, cwd=str(notebooks_dir),
                                        kernel_name=kernel_name, progress_bar=False, log_output=False,
-                                       config=_KERNEL_CONFIG)
+                                       config=_KERNEL_CONFIG, start_timeout=180)
     except papermill.PapermillExecutionError:
         pass  # the saved notebook says which cell failed and why; read below like any other outcome
     except Exception as exc:  # noqa: BLE001 - papermill, nbclient and jupyter_client each raise their own

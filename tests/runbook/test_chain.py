@@ -43,7 +43,7 @@ def test_the_migration_runs_end_to_end_resumes_reruns_and_cleans_up(practice, pa
     assert [s.status for s in rest.steps] == ["skipped"] * 3 + ["passed"] * 3
     assert sorted(p.name for p in rest.folder.iterdir()) == [
         "03_follow.ipynb", "04_verify.ipynb", "05_cutover.ipynb", "SHA256SUMS", "evidence.json", "manifest.json",
-        "parameters.json", "run.json"]
+        "parameters.json", "report.html", "run.json"]
     assert json.loads((rest.folder / "parameters.json").read_text())["remote_alias"] == pair["alias"]
 
     local, follower = practice.client("local"), pair["follower"]

@@ -281,10 +281,11 @@ def test_a_seed_where_nothing_listens_is_diagnosed_and_the_remote_put_back(clust
 @pytest.mark.sandbox_only
 @pytest.mark.slow
 def test_01_removes_the_vendor_setting_by_close_null_open(start_sandbox, tmp_path, monkeypatch):
-    box = start_sandbox("--flavour", "vendor")
+    # The vendor's setting exists only in its 6.7 flavour, where soft deletes must be set at creation.
+    box = start_sandbox("--flavour", "vendor", "--version", "6.7.0")
     monkeypatch.setenv("ES_SANDBOX_HOME", box.home)
     remote = Http(box.url("remote"))
-    remote("PUT", "/vendored", {"settings": {"index.replication.type": "physical"}})
+    remote("PUT", "/vendored", {"settings": {"index.replication.type": "physical", "index.soft_deletes.enabled": True}})
     given = overrides("vendored", "vendored_follow", "vendor")
     refused, _ = execute("01_prepare_leader", tmp_path, overrides=given)
     assert not refused.passed and "confirm" in refused.message and "vendored_follow" in refused.message

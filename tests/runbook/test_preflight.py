@@ -147,3 +147,59 @@ def test_probe_falls_back_when_the_cluster_has_no_handler(fake, es_error):
     assert probe(local, "old", "myindex") == (False, "GET _resolve/cluster/old:*: not connected")
     old = fake(version="7.8.0").on("GET", "/old:myindex/_search", es_error(500, "connect_transport_exception", "x"))
     assert probe(old, "old", "myindex")[0] is False
+
+
+# --- the same readers and writers on 6.x and 7.x servers ---
+
+
+def test_privileges_are_asked_under_xpack_on_6x(fake):
+    c = fake(version="6.8.23").on("POST", "/_xpack/security/user/_has_privileges",
+                                  {"username": "u", "has_all_requested": True, "cluster": {"monitor": True}, "index": {}})
+    report = privileges.check_privileges(c, [privileges.Need("local", "monitor")])
+    assert report.ok and report.username == "u"
+
+
+def test_remote_settings_have_no_mode_before_7_7_and_proxy_mode_is_refused_there(fake):
+    from runbook_lib.errors import UnsafeState
+    from runbook_lib.remote_clusters import ensure_remote
+
+    for version, keys in (("6.8.23", ["cluster.remote.old.seeds"]),
+                          ("7.10.2", ["cluster.remote.old.seeds", "cluster.remote.old.mode"])):
+        local = fake(version=version).on("GET", "/_cluster/settings", {"persistent": {}, "transient": {}})
+        local.on("PUT", "/_cluster/settings", {"acknowledged": True})
+        ensure_remote(local, "old", ["10.0.0.1:9300"])
+        assert list(local.sent[-1]["body"]["persistent"]) == keys
+    with pytest.raises(UnsafeState, match="proxy mode exists from 7.7 only"):
+        ensure_remote(fake(version="7.6.2"), "old", ["proxy:9400"], mode="proxy")
+
+
+def test_index_state_and_document_paths_on_6x(fake, cat):
+    from runbook_lib.index_ops import document_path, index_state
+
+    old = fake(version="6.8.23").on("GET", "/_cat/indices/logs", lambda p, b: (
+        (400, {"error": "unrecognized parameter"}) if "expand_wildcards" in p else (200, cat("logs", "L", "close"))))
+    old.on("GET", "/logs/_mapping", {"logs-2019": {"mappings": {"doc": {"properties": {}}}}})
+    assert index_state(old, "logs").closed
+    assert document_path(old, "logs", "1") == "/logs/doc/1"  # Logstash 6 named its type `doc`
+    new = fake(version="7.17.29")
+    assert document_path(new, "logs", "1") == "/logs/_doc/1" and not new.sent  # nothing to read from 7.0
+
+
+def test_version_checks_refuse_an_older_follower_and_exclusion_patterns_before_7_14():
+    from runbook_lib.versions import Version
+
+    params = load_parameters({**PARAMS, "auto_follow": {"name": "logs", "leader_index_patterns": ["logs-*"],
+                                                        "leader_index_exclusion_patterns": ["logs-tmp-*"]}})
+    checks = preflight.version_checks(params, Version.parse("7.10.2"), Version.parse("7.10.2"))
+    assert [(c.name, c.verdict) for c in checks] == [("local version can follow the remote's", "pass"),
+                                                     ("auto-follow exclusion patterns", "fail")]
+    older = preflight.version_checks(load_parameters(PARAMS), Version.parse("9.1.5"), Version.parse("8.19.3"))[0]
+    assert older.verdict == "fail" and "versions that can follow it: 9.1.5 to 9.x" in older.advice
+
+
+def test_preflight_says_how_the_runbooks_talk_to_each_version():
+    from runbook_lib.versions import Version
+
+    old = preflight.how_spoken(Version.parse("6.8.23"))
+    assert old.startswith("6.8.23: client elasticsearch7") and "index.blocks.write setting" in old and "scroll" in old
+    assert preflight.how_spoken(Version.parse("9.1.5")) == "9.1.5: client elasticsearch; content compared with a point in time"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.sandbox_only,
 DOCS = 300
 LEADER, FOLLOWER = "orders", "orders_follow"
 OLD, OLD_FOLLOWER = "legacy", "legacy_follow"  # the leader without soft deletes
+WRITERS_ALIAS = "legacy-writes"
 ALIAS = "old_dc"
 
 
@@ -95,12 +98,34 @@ class VersionPair:
         return seen
 
 
+def stop(sandbox: Any) -> None:
+    """Stop the pair's cluster processes by their pids, leaving the state file to the session's `down`.
+
+    Not `down` itself: the session runs `down` for every home it started, and a second `down` finds
+    no pid and signals pid 0, the caller's whole process group (es_sandbox/cli.py stop_pid).
+    """
+    pids = [info["pid"] for info in sandbox.state["clusters"].values() if info.get("pid")]
+    for pid in pids:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
 @pytest.fixture
 def versions(start_sandbox, tmp_path, monkeypatch, request):
-    """`versions(remote, local, flavour)`: a fresh pair, stopped when the test ends."""
+    """`versions(remote, local, flavour)`: a fresh pair, stopped when the test ends (2 cores in CI)."""
     def start(remote: str, local: str, flavour: str = "default") -> VersionPair:
         sandbox = start_sandbox(*up_options(remote, local, flavour))
-        request.addfinalizer(lambda: sandbox.run("down", check=False))
+        request.addfinalizer(lambda: stop(sandbox))
         return VersionPair(sandbox, tmp_path, monkeypatch)
     return start
 
@@ -111,12 +136,13 @@ def run(pair: VersionPair, runbook: str, indices: list[dict[str, str]], confirm:
 
 
 MIGRATIONS = [
-    # remote (leader), local (follower), flavour, and whether a leader without soft deletes is migrated too
-    pytest.param("6.7.0", "6.7.0", "vendor", True, id="vendor-6.7-to-vendor-6.7"),
-    pytest.param("6.8.23", "7.10.2", "default", False, id="6.8-to-7.10"),
-    pytest.param("7.10.2", "7.17.29", "default", True, id="7.10-to-7.17"),
-    pytest.param("7.17.29", "8.19.3", "default", False, id="7.17-to-8.19"),
-    pytest.param("8.19.3", "9.1.5", "default", False, id="8.19-to-9.1"),
+    # remote (leader), local (follower), flavour, and how writers reach a second leader created without
+    # soft deletes: by its name (it becomes an alias of the new index) or by an alias (which moves).
+    pytest.param("6.7.0", "6.7.0", "vendor", "name", id="vendor-6.7-to-vendor-6.7"),
+    pytest.param("6.8.23", "7.10.2", "default", None, id="6.8-to-7.10"),
+    pytest.param("7.10.2", "7.17.29", "default", "alias", id="7.10-to-7.17"),
+    pytest.param("7.17.29", "8.19.3", "default", None, id="7.17-to-8.19"),
+    pytest.param("8.19.3", "9.1.5", "default", None, id="8.19-to-9.1"),
 ]
 
 
@@ -128,6 +154,8 @@ def test_the_migration_runs_end_to_end_on_every_version_line(versions, remote, l
     indices = [{"leader": LEADER, "follower": FOLLOWER}]
     if reindex:
         pair.leader(OLD, soft_deletes=False)
+        if reindex == "alias":
+            pair.remote.request("PUT", f"/{OLD}/_alias/{WRITERS_ALIAS}")
         indices.append({"leader": OLD, "follower": OLD_FOLLOWER})
     confirm = FOLLOWER if len(indices) == 1 else pair.local.identity.cluster_name
 
@@ -140,8 +168,9 @@ def test_the_migration_runs_end_to_end_on_every_version_line(versions, remote, l
         assert pair.local.request("GET", f"/{follower}/_ccr/info").body["follower_indices"] == []
         assert pair.count("local", follower) == DOCS
     if reindex:
-        # Writers keep the name: it is now an alias of the new index with soft deletes, which was followed.
-        assert list(pair.remote.request("GET", f"/_alias/{OLD}").body) == [f"{OLD}-soft-deletes"]
+        # The name (or the writers' alias) now leads to the new index with soft deletes, which was followed.
+        moved = OLD if reindex == "name" else WRITERS_ALIAS
+        assert list(pair.remote.request("GET", f"/_alias/{moved}").body) == [f"{OLD}-soft-deletes"]
         settings = pair.remote.request("GET", f"/{OLD}-soft-deletes/_settings", params={"flat_settings": "true"})
         new = settings.body[f"{OLD}-soft-deletes"]["settings"]
         assert new.get("index.soft_deletes.enabled") == "true" and "index.replication.type" not in new

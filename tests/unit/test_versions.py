@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from runbook_lib.errors import RunbookError
+from runbook_lib import dialect
 from runbook_lib.versions import Version, ccr_compatibility, client_module
 
 
@@ -83,3 +84,52 @@ def test_client_module_by_server_major():
     assert client_module("7.17.9") == "elasticsearch7"
     assert client_module("8.19.3") == "elasticsearch"
     assert client_module("9.1.0") == "elasticsearch"
+
+
+# --- how each version spells requests and shapes answers (runbook_lib/dialect.py) ---
+
+V67, V710, V717, V819 = (Version.parse(v) for v in ("6.7.0", "7.10.2", "7.17.29", "8.19.3"))
+
+
+def test_security_and_licence_paths_are_under_xpack_only_on_6x():
+    assert dialect.security_path(V67, "_authenticate") == "/_xpack/security/_authenticate"
+    assert dialect.security_path(V710, "user/_has_privileges") == "/_security/user/_has_privileges"
+    assert (dialect.licence_path(V67), dialect.licence_path(V717), dialect.licence_path(V819)) == \
+        ("/_xpack/license", "/_license", "/_license")
+
+
+def test_a_6x_mapping_compares_equal_to_the_same_mapping_on_7x():
+    plain = {"properties": {"age": {"type": "integer"}}, "dynamic": "strict"}
+    assert dialect.untyped_mappings({"_doc": plain}) == plain
+    assert dialect.untyped_mappings({"doc": plain}) == plain  # Logstash 6 named its type `doc`
+    assert dialect.untyped_mappings(plain) == plain
+    assert dialect.untyped_mappings({"properties": {}}) == {"properties": {}}  # one key, but a mapping key
+    assert (dialect.mapping_type({"doc": plain}), dialect.mapping_type(plain), dialect.mapping_type({})) == \
+        ("doc", "_doc", "_doc")
+
+
+def test_index_bodies_and_bulk_actions_carry_a_type_only_on_6x():
+    plain = {"properties": {"age": {"type": "integer"}}}
+    settings = {"index.soft_deletes.enabled": True}
+    assert dialect.create_index_body(V67, settings, plain) == {"settings": settings, "mappings": {"_doc": plain}}
+    assert dialect.create_index_body(V710, settings, {"_doc": plain}) == {"settings": settings, "mappings": plain}
+    assert dialect.create_index_body(V819, settings, None) == {"settings": settings}
+    assert dialect.bulk_metadata(V67, "i", "1") == {"_index": "i", "_id": "1", "_type": "_doc"}
+    assert dialect.bulk_metadata(V717, "i", "1") == {"_index": "i", "_id": "1"}
+
+
+@pytest.mark.parametrize("version, request_", [
+    ("6.8.23", ("PUT", "/i/_settings", {"index.blocks.write": True})),
+    ("7.8.1", ("PUT", "/i/_settings", {"index.blocks.write": True})),
+    ("7.9.0", ("PUT", "/i/_block/write", None)),
+    ("9.1.5", ("PUT", "/i/_block/write", None)),
+])
+def test_the_write_block_is_the_add_block_api_from_7_9(version, request_):
+    assert dialect.write_block_request(Version.parse(version), "i") == request_
+
+
+def test_connection_modes_and_cat_indices_options_exist_from_7_7():
+    assert [dialect.has_proxy_mode(Version.parse(v)) for v in ("6.8.23", "7.6.2", "7.7.0", "9.1.5")] == \
+        [False, False, True, True]
+    assert dialect.cat_indices_options(Version.parse("7.6.2")) == {}
+    assert dialect.cat_indices_options(Version.parse("7.7.0")) == {"expand_wildcards": "all"}
