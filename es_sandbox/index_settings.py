@@ -124,7 +124,8 @@ _GROUPS: list[Setting] = [
 
 # Written by the cluster itself: shown by GET _settings, refused from users.
 PRIVATE = frozenset(
-    {"index.uuid", "index.creation_date", "index.version.created", "index.provided_name", "index.xpack.ccr.following_index"}
+    {"index.uuid", "index.creation_date", "index.version.created", "index.provided_name", "index.xpack.ccr.following_index",
+     "index.resize.source.name", "index.resize.source.uuid"}
 )
 
 _VENDOR_SETTINGS: dict[str, Setting] = {

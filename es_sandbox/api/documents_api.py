@@ -156,6 +156,8 @@ def register(cluster: "Cluster") -> None:
         require_alias(cluster, name, request.param("require_alias"))
         index = cluster.resolve_write_index(name)
         auth.authorize_indices(request.principal, "indices:data/write/index", [index.name])
+        if typed and index.write_block() is not None:
+            index.check_writable()  # the reroute phase refuses a blocked index before the primary maps the type
         doc_type = mapping_types.resolve_for_write(index, request.path_params.get("type", "_doc")) if typed else None
         outcome = index.write_batch([write])[0]
         if isinstance(outcome, errors.EsError):

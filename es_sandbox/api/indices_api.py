@@ -1,11 +1,11 @@
 """Index management: create, get, exists, delete, settings, mappings, open/close, refresh, flush,
-force merge, API blocks and aliases (the logic lives in index_admin and aliases)."""
+force merge, clone, API blocks and aliases (the logic lives in index_admin, index_resize and aliases)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import aliases, errors, index_settings, mapping_types
+from .. import aliases, errors, index_resize, index_settings, mapping_types
 from ..index_admin import (BLOCKS, check_destructive, deprecation_headers, refuse_alias_names, settings_view, shards_header,
                            update_settings)
 from ..rest import RestRequest, RestResponse, as_map
@@ -260,6 +260,26 @@ def register(cluster: "Cluster") -> None:
         if not request.bool_param("wait_for_completion", True):
             raise errors.not_implemented("_forcemerge?wait_for_completion=false")
         return broadcast(request, "indices:admin/forcemerge", lambda index: index.merge())
+
+    # --- clone (7.4+; before, the path is a document's: documents_api) -----------------------
+
+    if version.at_least("7.4.0"):
+        # copy_settings: RestResizeHandler of 7.x only (always true since 7.0, deprecated).
+        copy_param = ("copy_settings",) if version.major < 8 else ()
+
+        @route(("POST", "PUT"), "/{index}/_clone/{target}", params=(*_MASTER_PARAMS, "wait_for_active_shards", *copy_param))
+        def clone(request: RestRequest):
+            warnings: list[str] = []
+            if copy_param and request.param("copy_settings") is not None:
+                warnings.append("parameter [copy_settings] is deprecated and will be removed in 8.0.0")
+                if not request.bool_param("copy_settings"):
+                    raise errors.illegal_argument("parameter [copy_settings] can not be explicitly set to [false]")
+            settings, alias_bodies = index_resize.parse_body(cluster, request.body, request.json())
+            source, target = request.path_params["index"], request.path_params["target"]
+            auth.authorize_indices(request.principal, "indices:admin/resize", [source])
+            _, created = index_resize.clone(cluster, source, target, settings, alias_bodies)
+            return RestResponse(200, {"acknowledged": True, "shards_acknowledged": True, "index": target},
+                                headers=deprecation_headers(cluster, warnings + created))
 
     # --- blocks -----------------------------------------------------------------------------
 

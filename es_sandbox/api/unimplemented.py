@@ -76,7 +76,6 @@ ENDPOINTS: list[tuple[tuple[str, ...], str, str]] = [
     ((G, P), "/_validate/query", "_validate/query"), ((G, P), "/{index}/_validate/query", "_validate/query"),
     ((G, P), "/_analyze", "_analyze"), ((G, P), "/{index}/_analyze", "_analyze"),
     ((U, P), "/{index}/_shrink/{target}", "_shrink"), ((U, P), "/{index}/_split/{target}", "_split"),
-    ((U, P), "/{index}/_clone/{target}", "_clone"),
     ((P,), "/{alias}/_rollover", "_rollover"), ((P,), "/{alias}/_rollover/{new_index}", "_rollover"),
     ((G,), "/_searchable_snapshots/stats", "_searchable_snapshots"),
     ((G,), "/{index}/_searchable_snapshots/stats", "_searchable_snapshots"),

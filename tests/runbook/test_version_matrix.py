@@ -1,9 +1,11 @@
 """The whole migration through the runner, against practice pairs of every supported version line.
 
 One set of clusters per pair, stopped as soon as its test ends (2 cores in CI), a few hundred
-documents. Two pairs also carry a second leader created WITHOUT soft deletes, so that the reindex
-path of 01_prepare_leader runs end to end on 6.x (the vendor's flavour, whose setting the new index
-gets too) and on 7.x. Two pairs that cannot replicate must stop in 00_preflight, changing nothing.
+documents. Three pairs also carry a second leader created WITHOUT soft deletes, so that the reindex
+path of 01_prepare_leader runs end to end: writers using its name on the vendor's 6.7 (no clone API;
+the vendor setting reaches the new index too) and on 7.10 (the old index is cloned first, 7.4+), and
+writers using an alias on 6.8. Two pairs that cannot replicate must stop in 00_preflight, changing
+nothing.
 8.19.3 -> 8.19.3 is the session's default pair: tests/runbook/test_chain.py runs it.
 """
 
@@ -20,10 +22,12 @@ import pytest
 import yaml
 
 from runbook_lib.connection import Cluster, connect
-from runbook_lib.dialect import bulk_metadata, cat_indices_options, create_index_body
+from runbook_lib.dialect import cat_indices_options, create_index_body
+from runbook_lib.leader_prep import BACKUP_SUFFIX
 from runbook_lib.parameters import SANDBOX_PARAMETERS_FILE, load_parameters
 from runbook_lib.runner import NOTEBOOKS_DIR, run_runbook
 from runbook_lib.sample_data import GUIDE_SETTINGS, MAPPINGS, sample_actions
+from runbook_lib.versions import Version
 
 REAL_CLUSTERS = bool(os.environ.get("CCR_REMOTE_URL") and os.environ.get("CCR_LOCAL_URL"))
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox_only,
@@ -139,8 +143,8 @@ MIGRATIONS = [
     # remote (leader), local (follower), flavour, and how writers reach a second leader created without
     # soft deletes: by its name (it becomes an alias of the new index) or by an alias (which moves).
     pytest.param("6.7.0", "6.7.0", "vendor", "name", id="vendor-6.7-to-vendor-6.7"),
-    pytest.param("6.8.23", "7.10.2", "default", None, id="6.8-to-7.10"),
-    pytest.param("7.10.2", "7.17.29", "default", "alias", id="7.10-to-7.17"),
+    pytest.param("6.8.23", "7.10.2", "default", "alias", id="6.8-to-7.10"),
+    pytest.param("7.10.2", "7.17.29", "default", "name", id="7.10-to-7.17"),
     pytest.param("7.17.29", "8.19.3", "default", None, id="7.17-to-8.19"),
     pytest.param("8.19.3", "9.1.5", "default", None, id="8.19-to-9.1"),
 ]
@@ -174,6 +178,13 @@ def test_the_migration_runs_end_to_end_on_every_version_line(versions, remote, l
         settings = pair.remote.request("GET", f"/{OLD}-soft-deletes/_settings", params={"flat_settings": "true"})
         new = settings.body[f"{OLD}-soft-deletes"]["settings"]
         assert new.get("index.soft_deletes.enabled") == "true" and "index.replication.type" not in new
+        if reindex == "name" and pair.remote.version >= Version(7, 4, 0):
+            # Before the name became an alias, the old index was cloned (write-blocked, as its source was).
+            backup = OLD + BACKUP_SUFFIX
+            assert pair.count("remote", backup) == DOCS
+            kept = pair.remote.request("GET", f"/{backup}/_settings", params={"flat_settings": "true"}).body
+            assert kept[backup]["settings"]["index.resize.source.name"] == OLD
+            assert kept[backup]["settings"]["index.blocks.write"] == "true"
 
     cleanup = run(pair, "cleanup", indices, confirm)
     assert cleanup.passed, cleanup.failed_step.message if cleanup.failed_step else cleanup.status

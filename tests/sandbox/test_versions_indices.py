@@ -193,7 +193,7 @@ def test_documents_carry_type_up_to_7x(home, unique_name):
     for cluster in ("s68", "s710"):
         name = unique_name("doc")
         client = es7(home, cluster)
-        created = client.index(index=name, id="1", body={"f": "x"}, refresh=True)
+        created = client.index(index=name, id="1", document={"f": "x"}, refresh=True)
         assert created["_type"] == "_doc" and created["result"] == "created"
         assert list(created)[:3] == ["_index", "_type", "_id"]
         got = client.get(index=name, id="1")
