@@ -28,7 +28,8 @@ from runbook_lib.runner import NotebookStep, Runbook, run_runbook
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FIXTURES = Path(__file__).parent / "fixtures"
-LEAD_COPY = Path("/work/notes/report-screenshot.png")  # where the lead looks, when it exists
+# Set to a folder to keep the screenshots for a look by eye (they are otherwise in pytest's tmp_path).
+KEEP_SCREENSHOTS = os.environ.get("CCR_RUNBOOKS_KEEP_SCREENSHOTS", "")
 VIEWPORT = (1280, 1000)
 
 pytestmark = pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK),
@@ -224,8 +225,8 @@ def test_a_real_migration_report_renders_offline_with_summary_and_checks_visible
     _assert_visible(layout["checks"], "checks table")
     assert "readable by realtime GET" in layout["checks"]["text"] and "PASS" in layout["checks"]["text"]
     assert layout["images"] >= 2  # the latency and lag figure, the cutover timeline (twice: figures + notebook)
-    if LEAD_COPY.parent.is_dir():
-        shutil.copy(tmp_path / "shots" / "viewport.png", LEAD_COPY)
+    if KEEP_SCREENSHOTS:
+        shutil.copy(tmp_path / "shots" / "viewport.png", Path(KEEP_SCREENSHOTS) / "report-passed.png")
 
 
 def test_a_failed_run_report_shows_the_failing_step_right_after_the_summary(tmp_path, browser):
@@ -245,3 +246,5 @@ def test_a_failed_run_report_shows_the_failing_step_right_after_the_summary(tmp_
     _assert_visible(layout["failing"], "failing step")
     assert layout["summary"]["y"] < layout["failing"]["y"] < layout["checks"]["y"]
     assert "follower status" in layout["failing"]["text"] and "paused" in layout["failing"]["text"]
+    if KEEP_SCREENSHOTS:
+        shutil.copy(tmp_path / "shots" / "viewport.png", Path(KEEP_SCREENSHOTS) / "report-failed.png")
