@@ -294,13 +294,16 @@ def _value(value: Any) -> str:
 
 
 def _pretty(value: Any, depth: int = 0) -> Any:
-    """A check's value for reading: a mapping as one `key: value` line per key (nested once), else as text."""
+    """A check's value for reading: a mapping as one `key: value` line per key (nested once), a list of
+    sentences one per line, else as text."""
     from markupsafe import Markup, escape
 
     if isinstance(value, dict) and value and depth < 2:
         lines = (Markup('<div class="kv"><span class="k">{}</span> {}</div>').format(key, _pretty(item, depth + 1))
                  for key, item in value.items())
         return Markup("").join(lines)
+    if isinstance(value, list) and value and depth < 2 and all(isinstance(item, str) for item in value):
+        return Markup("").join(Markup('<div class="kv">{}</div>').format(item) for item in value)
     return escape(_value(value))
 
 
