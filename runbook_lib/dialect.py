@@ -46,7 +46,8 @@ def security_path(version: Version, api: str) -> str:
 
 
 def licence_path(version: Version) -> str:
-    # 7.x serves both; 8.x removed `_xpack`; 6.x has only `_xpack/license`.
+    # 6.7-7.x serve both spellings (7.x warns on `_xpack`); 8.x removed `_xpack`. On 6.x the `_xpack`
+    # spelling is the one every 6.x release and vendor build answers.
     return "/_xpack/license" if version.major < 7 else "/_license"
 
 
@@ -90,13 +91,18 @@ def bulk_metadata(version: Version, index: str, doc_id: str, doc_type: str = DEF
     return meta
 
 
+def has_block_api(version: Version) -> bool:
+    """`PUT <index>/_block/write` exists from 7.9."""
+    return version >= _BLOCK_API_SINCE
+
+
 def write_block_request(version: Version, index: str) -> tuple[str, str, dict[str, Any] | None]:
     """(method, path, body) that blocks writes: the add-block API from 7.9, the setting before.
 
     The API also waits for writes in flight to finish; the setting does not, so the cutover's checks
     of the leader's checkpoints (re-read just before promoting) are what make either one safe.
     """
-    if version >= _BLOCK_API_SINCE:
+    if has_block_api(version):
         return "PUT", f"/{index}/_block/write", None
     return "PUT", f"/{index}/_settings", {"index.blocks.write": True}
 

@@ -61,7 +61,7 @@ def how_spoken(version: Version) -> str:
     if dialect.has_mapping_types(version):
         notes += ["security and licence APIs under _xpack", "mappings and documents with their type",
                   "soft deletes only when set at creation"]
-    if dialect.write_block_request(version, "i")[1].endswith("/_settings"):
+    if not dialect.has_block_api(version):
         notes.append("write block as the index.blocks.write setting")
     if not dialect.has_proxy_mode(version):
         notes.append("remote by seeds only (no connection modes)")
