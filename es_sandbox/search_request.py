@@ -42,6 +42,7 @@ class SortSpec:
     unmapped_type: str | None = None
     mode: str | None = None
     format: str | None = None
+    plain: bool = False  # a field name even where it is special (`_shard_doc` before 7.12)
 
 
 @dataclass
@@ -160,8 +161,10 @@ def _sort_param(text: str) -> list[SortSpec]:
 
 
 def parse_search_request(body: dict[str, Any] | None, params: dict[str, str] | None = None,
-                         max_result_window: int = 10_000, *, raw: bytes | str | None = None) -> SearchRequest:
-    """A validated search request. `raw` is the body as sent, for exact error locations."""
+                         max_result_window: int = 10_000, *, raw: bytes | str | None = None,
+                         shard_doc: bool = True) -> SearchRequest:
+    """A validated search request. `raw` is the body as sent, for exact error locations; `shard_doc`:
+    whether `_shard_doc` is the point in time's tiebreaker (7.12+) or an ordinary field name."""
     request = SearchRequest(max_result_window=max_result_window)
     body = body or {}
     params = params or {}
@@ -170,7 +173,10 @@ def parse_search_request(body: dict[str, Any] | None, params: dict[str, str] | N
     for key, value in body.items():
         _body_key(request, body, key, value, raw)
     _apply_params(request, params)
-    _validate(request)
+    if not shard_doc:
+        for spec in request.sort or []:
+            spec.plain = spec.field == "_shard_doc"
+    _validate(request, shard_doc)
     return request
 
 
@@ -273,15 +279,15 @@ def _source_params(params: dict[str, str]) -> Any:
     return spec if spec["includes"] or spec["excludes"] else True
 
 
-def _validate(request: SearchRequest) -> None:
+def _validate(request: SearchRequest, shard_doc: bool = True) -> None:
     problems = []
     if request.from_ > 0 and request.search_after:
         problems.append("[from] parameter must be set to 0 when [search_after] is used")
-    if request.pit is None and any(s.field == "_shard_doc" for s in request.sort or []):
+    if shard_doc and request.pit is None and any(s.field == "_shard_doc" for s in request.sort or []):
         problems.append("[_shard_doc] sort field cannot be used without [point in time]")
     if problems:
         raise errors.action_request_validation(*problems)
-    if request.pit is not None and request.sort and request.sort[-1].field != "_shard_doc":
+    if shard_doc and request.pit is not None and request.sort and request.sort[-1].field != "_shard_doc":
         # Elasticsearch adds the point in time's tiebreaker unless search_after leaves no room for it.
         if request.search_after is None or len(request.search_after) == len(request.sort) + 1:
             request.sort = request.sort + [SortSpec("_shard_doc", True)]

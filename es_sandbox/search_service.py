@@ -53,7 +53,7 @@ def _number(value: Any) -> int:
         return 0
 
 
-def validate(request: "RestRequest", body: dict[str, Any], scroll: bool) -> None:
+def validate(request: "RestRequest", body: dict[str, Any], scroll: bool, shard_doc: bool = True) -> None:
     """SearchRequest.validate(): every problem at once, in Elasticsearch's order."""
     params = request.params
     problems = []
@@ -85,7 +85,7 @@ def validate(request: "RestRequest", body: dict[str, Any], scroll: bool) -> None
             problems.append("[routing] cannot be used with point in time")
         if "preference" in params:
             problems.append("[preference] cannot be used with point in time")
-    elif "_shard_doc" in _sort_names(body.get("sort")) + _sort_names(params.get("sort")):
+    elif shard_doc and "_shard_doc" in _sort_names(body.get("sort")) + _sort_names(params.get("sort")):
         problems.append("[_shard_doc] sort field cannot be used without [point in time]")
     if problems:
         raise errors.action_request_validation(*problems)
@@ -99,7 +99,7 @@ def _sort_names(sort: Any) -> list[str]:
 
 
 def parse(request: "RestRequest", body: dict[str, Any], max_result_window: int = 10_000,
-          scroll: bool = False) -> SearchRequest:
+          scroll: bool = False, shard_doc: bool = True) -> SearchRequest:
     """The validated search request of a `_search` call."""
     for name in _NOT_EMULATED_PARAMS:
         if name in request.params:
@@ -108,14 +108,14 @@ def parse(request: "RestRequest", body: dict[str, Any], max_result_window: int =
     if search_type is not None and search_type not in _SEARCH_TYPES:
         raise errors.illegal_argument(f"No search type for [{search_type}]")
     try:
-        parsed = parse_search_request(body, request.params, max_result_window, raw=request.body)
+        parsed = parse_search_request(body, request.params, max_result_window, raw=request.body, shard_doc=shard_doc)
     except errors.EsError as exc:
         if exc.type != "action_request_validation_exception":
             raise
-        validate(request, body, scroll)  # the engine's own checks are among these: report them all
+        validate(request, body, scroll, shard_doc)  # the engine's own checks are among these: report them all
         raise
     check_query_string_params(request)
-    validate(request, body, scroll)
+    validate(request, body, scroll, shard_doc)
     return parsed
 
 

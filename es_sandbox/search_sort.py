@@ -49,9 +49,9 @@ class SortKey:
             raise errors.java_exception(
                 "illegal_argument_exception", "Fielddata access on the _id field is disallowed, you can re-enable "
                 "it by updating the dynamic cluster setting: indices.id_field_data.enabled")
-        if spec.field in ("_score", "_doc", "_shard_doc", "_index"):
+        if spec.field in ("_score", "_doc", "_shard_doc", "_index") and not spec.plain:
             return
-        if spec.field.startswith("_"):
+        if spec.field.startswith("_") and not spec.plain:
             raise errors.not_implemented(f"sorting on {spec.field}")
         fd = ctx.mappings.field(spec.field)
         if fd is not None and ctx.mappings.in_nested(spec.field):

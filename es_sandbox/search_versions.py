@@ -5,13 +5,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import mapping_types
+from . import errors, json_body, mapping_types
+from .jsonloc import locate
 from .search_request import ACCURATE
 
 if TYPE_CHECKING:
     from .cluster import Cluster
     from .rest import RestRequest
     from .search_request import SearchRequest
+
+
+def refuse_unknown_keys(cluster: "Cluster", request: "RestRequest", body: Any) -> None:
+    """Before 7.10 a search body's `pit` is a key SearchSourceBuilder does not know."""
+    if cluster.version.has_point_in_time or not isinstance(body, dict) or "pit" not in body:
+        return
+    line, col = locate(request.body, body, ("pit",))
+    raise errors.parsing(f"Unknown key for a {json_body.token_name(body['pit'])} in [pit].", line, col)
 
 
 def adapt_request(cluster: "Cluster", request: "RestRequest", body: dict[str, Any], parsed: "SearchRequest") -> None:

@@ -136,6 +136,17 @@ class Version:
         return self.at_least("7.9.0")
 
     @property
+    def has_point_in_time(self) -> bool:
+        """`POST <index>/_pit` and a search's `pit` exist from 7.10; before, `pit` is an unknown search key."""
+        return self.at_least("7.10.0")
+
+    @property
+    def has_shard_doc_sort(self) -> bool:
+        """`_shard_doc` (#66093) and the tiebreaker added to sorted point-in-time searches (#68833) exist
+        from 7.12; before, `_shard_doc` is an ordinary field name, unmapped unless a mapping names it."""
+        return self.at_least("7.12.0")
+
+    @property
     def soft_deletes_default(self) -> bool:
         """`index.soft_deletes.enabled` defaults to true for indices created on 7.0+."""
         return self.major >= 7

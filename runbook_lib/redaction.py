@@ -1,13 +1,17 @@
 """Recognising and hiding secrets before anything is shown, displayed or saved.
 
 Executed notebooks are kept as audit evidence, so whatever a cell prints lives on in a file. Every
-request body, response and observed value passes through `redact` first.
+request body, response and observed value passes through `redact` first. What an analyst types in
+JupyterLab is journaled too (journal.py), and may hold a secret's value where no key says so, so that
+also passes through `hide_values` with the values the parameter set's variables hold (`env_secrets`).
 """
 
 from __future__ import annotations
 
+import base64
+import os
 import re
-from typing import Any
+from typing import Any, Mapping
 
 # Compared with the *last* segment of a key, so that `password` and `access_token` are caught while
 # analysis settings such as `tokenizer` or `max_token_length`, and our own `password_env` (the name
@@ -87,3 +91,37 @@ def _redact_text(text: str, reasons: list[str]) -> str:
         return f"{match.group('scheme')}{redacted('credentials in a URL')}@"
 
     return _URL_USERINFO.sub(cut_userinfo, text)
+
+
+def env_secrets(parameters: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """secret value -> why it is hidden, for the values the variables a public parameter set names hold
+    now (`password_env`, `api_key_env`), and the Basic credentials made with the password."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, str] = {}
+    for role in ("remote", "local"):
+        side = parameters.get(role) or {}
+        for key in ("password_env", "api_key_env"):
+            name = side.get(key)
+            value = environ.get(name) if name else None
+            if not value:
+                continue
+            found[value] = f"the value of {name}"
+            user = environ.get(side.get("username_env") or "")
+            if key == "password_env" and user:
+                token = base64.b64encode(f"{user}:{value}".encode()).decode()
+                found[token] = f"Basic credentials from {side['username_env']} and {name}"
+    return found
+
+
+def hide_values(value: Any, secrets: Mapping[str, str]) -> Any:
+    """A copy of `value` whose strings (keys too) hold none of `secrets`: each is replaced by its marker."""
+    if not secrets:
+        return value
+    if isinstance(value, dict):
+        return {hide_values(k, secrets): hide_values(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [hide_values(item, secrets) for item in value]
+    if isinstance(value, str):
+        for secret in sorted(secrets, key=len, reverse=True):  # a longer one may contain a shorter one
+            value = value.replace(secret, redacted(secrets[secret]))
+    return value

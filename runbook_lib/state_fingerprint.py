@@ -1,4 +1,5 @@
-"""What each cluster looked like before and after a step: the indices it names, their aliases, the remotes.
+"""What each cluster looked like before and after a step: the indices it names, their aliases, the remotes,
+and on the local cluster its auto-follow patterns.
 
 `step.connect()` reads both clusters' relevant state once the identities are known (phase "before"),
 and `step.finish()` reads it again before giving its verdict (phase "after"; when a cell fails in a
@@ -9,10 +10,12 @@ table and carried by one record (`application/vnd.ccr-runbooks.state.v1+json`):
      "time": ISO 8601 UTC, "clusters": {"remote": FP, "local": FP}}       # only the connected roles
 
     FP = {"cluster_name": str, "cluster_uuid": str, "time": ISO 8601 UTC,
-          "digest": sha256 hex of canonical JSON of {"indices": ..., "remotes": ...},
+          "digest": sha256 hex of canonical JSON of {"indices": ..., "remotes": ...[, "auto_follow": ...]},
           "indices": {name: INDEX},
           "remotes": {alias: REMOTE},
-          "unread": [str, ...]}             # parts that could not be read, e.g. "_ccr/info: 403 security_exception"
+          "auto_follow": {name: PATTERN},   # the local cluster only (absent from the remote's FP)
+          "unread": [str, ...]}             # parts that could not be read, e.g. "_ccr/info: 403 security_exception",
+                                            # or indices left out, e.g. "indices matching logs-*_follow: 12 more not recorded"
 
     INDEX = {"absent": true}                 # no index of that name (it may be an alias now: see the aliases of the others)
           | {"uuid": str, "state": "open" | "close" | null,
@@ -23,6 +26,10 @@ table and carried by one record (`application/vnd.ccr-runbooks.state.v1+json`):
              "follower": null | {"remote_cluster": str, "leader_index": str, "status": "active" | "paused",
                                  "parameters": {...}}}
 
+    PATTERN = {"remote_cluster": str, "leader_index_patterns": [str], "follow_index_pattern": str | null,
+               "active": bool | null,        # null before 7.5, which does not report it (every pattern is active)
+               "leader_index_exclusion_patterns": [str]}   # only when the cluster reports it (recent versions)
+
     REMOTE = {"mode": "sniff" | "proxy", "seeds": [str], "proxy_address": str | null,
               "skip_unavailable": bool | null, "connected": bool | null, "defined_in": "persistent" | "transient" | null}
 
@@ -31,15 +38,19 @@ values as recorded (secrets already redacted), so an auditor can recompute a dig
 
 The indices read are those the parameter set names: the leaders on the remote (plus, when present,
 the index 01_prepare_leader reindexes a leader into and the copy it keeps), the followers on the local
-cluster. Reads use answers every version from 6.7 to 9.x gives (`_settings` with flat_settings and
-ignore_unavailable, `_cat/indices`, `_alias`, `_ccr/info`, `_cluster/settings`, `_remote/info`); they
+cluster and, when the parameter set has `auto_follow`, the first indices matching the names its pattern
+gives followers (`follow_index_pattern` applied to each leader pattern; bounded, since a pattern may
+create many). Reads use answers every version from 6.7 to 9.x gives (`_settings` with flat_settings and
+ignore_unavailable, `_cat/indices`, `_alias`, `_ccr/info`, `_cluster/settings`, `_remote/info`,
+`_ccr/auto_follow`, whose "no pattern at all" is a 404 resource_not_found_exception on early versions); they
 are plain GETs, so they are never shown as Dev Tools requests and are sent in a dry run too. A part
 that cannot be read (a licence without CCR, a missing privilege) is listed under "unread", never
 raised: evidence gathering must not stop a step.
 
 In evidence.json each step gets
     "state": {"before": {"remote": FP, "local": FP} | null, "after": {...} | null,
-              "changed": ["local: index myindex_follow created (uuid ...), following remote:myindex (active)", ...]}
+              "changed": ["local: index myindex_follow created (uuid ...), following active (remote:myindex)",
+                          "local: auto-follow pattern logs created (remote:logs-*)", ...]}
 with `changed` from `describe_changes(before, after)`.
 """
 
@@ -66,20 +77,30 @@ _REMOTE_KEYS = ("mode", "seeds", "proxy_address", "skip_unavailable", "proxy_soc
 _REMOTE_PREFIXES = ("cluster.remote.", "search.remote.")  # search.remote.* is the 6.x spelling
 # Answers that mean "this part cannot be read here" rather than a broken cluster.
 _UNREADABLE = (400, 401, 403, 404, 405)
+# Indices an auto-follow pattern created, recorded at most: enough to see what it did, bounded when it did a lot.
+MAX_PATTERN_INDICES = 50
+_PATTERN_KEYS = ("remote_cluster", "leader_index_patterns", "follow_index_pattern", "active")
 
 
-def state_names(params: MigrationParameters, role: str) -> tuple[list[str], list[str]]:
-    """(names always recorded, names recorded only when present) on `role`'s cluster."""
+def state_names(params: MigrationParameters, role: str) -> tuple[list[str], list[str], list[str]]:
+    """(names always recorded, names recorded only when present, wildcard patterns) on `role`'s cluster."""
     if role == "remote":
         leaders = [p.leader for p in params.indices]
-        return leaders, [name + suffix for name in leaders for suffix in (NEW_INDEX_SUFFIX, BACKUP_SUFFIX)]
-    return [p.follower for p in params.indices], []
+        return leaders, [name + suffix for name in leaders for suffix in (NEW_INDEX_SUFFIX, BACKUP_SUFFIX)], []
+    patterns = []
+    if params.auto_follow:
+        follow = params.auto_follow.follow_index_pattern
+        patterns = [follow.replace("{{leader_index}}", leader) for leader in params.auto_follow.leader_index_patterns]
+    return [p.follower for p in params.indices], [], patterns
 
 
-def read_state(cluster: Cluster, names: Iterable[str], optional: Iterable[str] = ()) -> dict[str, Any]:
-    """The fingerprint (FP above) of `cluster` for the indices `names` (and `optional` ones if present)."""
+def read_state(cluster: Cluster, names: Iterable[str], optional: Iterable[str] = (), patterns: Iterable[str] = (),
+               *, auto_follow: bool = False) -> dict[str, Any]:
+    """The fingerprint (FP above) of `cluster` for the indices `names` (and `optional` ones, and the first
+    MAX_PATTERN_INDICES matching `patterns`, if present), with its auto-follow patterns if `auto_follow`."""
     reader = _Reader(cluster)
-    names, optional = list(dict.fromkeys(names)), [n for n in dict.fromkeys(optional) if n not in names]
+    names = list(dict.fromkeys(names))
+    optional = [n for n in dict.fromkeys([*optional, *_matching(reader, list(patterns))]) if n not in names]
     wanted = names + optional
     settings = reader.get(f"/{','.join(wanted)}/_settings", "index settings",
                           {"flat_settings": "true", "ignore_unavailable": "true"}) if wanted else {}
@@ -108,15 +129,20 @@ def read_state(cluster: Cluster, names: Iterable[str], optional: Iterable[str] =
         indices.setdefault(name, {"absent": True})
     remotes = _remotes(reader.get("/_cluster/settings", "cluster settings", {"flat_settings": "true"}) or {},
                        reader.get("/_remote/info", "_remote/info") or {})
-    state = json_safe({"indices": dict(sorted(indices.items())), "remotes": remotes})
+    state = {"indices": dict(sorted(indices.items())), "remotes": remotes}
+    if auto_follow:
+        state["auto_follow"] = _auto_follow(reader)
+    state = json_safe(state)
     identity = cluster.identity
     return {"cluster_name": identity.cluster_name, "cluster_uuid": identity.cluster_uuid, "time": now_iso(),
             "digest": digest(state), **state, "unread": reader.unread}
 
 
 def digest(state: Mapping[str, Any]) -> str:
-    """sha256 of the canonical JSON of a fingerprint's `indices` and `remotes`."""
+    """sha256 of the canonical JSON of a fingerprint's `indices`, `remotes` and (when read) `auto_follow`."""
     core = {"indices": state.get("indices", {}), "remotes": state.get("remotes", {})}
+    if "auto_follow" in state:  # absent from the remote's fingerprint, and from readings made before it was added
+        core["auto_follow"] = state["auto_follow"]
     text = json.dumps(core, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -128,7 +154,9 @@ class _Reader:
         self.cluster = cluster
         self.unread: list[str] = []
 
-    def get(self, path: str, what: str, params: Mapping[str, Any] | None = None) -> Any:
+    def get(self, path: str, what: str, params: Mapping[str, Any] | None = None, *,
+            missing_is_empty: bool = False) -> Any:
+        """The answer's body; with `missing_is_empty`, a 404 resource_not_found_exception reads as {}."""
         try:
             answer = self.cluster.request("GET", path, params=params, ignore=_UNREADABLE)
         except ClusterRequestError as exc:
@@ -137,9 +165,41 @@ class _Reader:
         if answer.status >= 400:
             error = (answer.body or {}).get("error") if isinstance(answer.body, dict) else None
             kind = error.get("type") if isinstance(error, dict) else error
+            if missing_is_empty and answer.status == 404 and kind == "resource_not_found_exception":
+                return {}
             self.unread.append(f"{what}: {answer.status} {kind or 'error'}")
             return None
         return answer.body
+
+
+def _matching(reader: _Reader, patterns: list[str]) -> list[str]:
+    """The first MAX_PATTERN_INDICES index names matching `patterns`; how many more is noted in `unread`."""
+    if not patterns:
+        return []
+    joined = ",".join(dict.fromkeys(patterns))
+    rows = reader.get(f"/_cat/indices/{joined}", f"indices matching {joined}",
+                      {"format": "json", "h": "index", "expand_wildcards": "all", "ignore_unavailable": "true"}) or []
+    found = sorted({r["index"] for r in rows if isinstance(r, dict) and r.get("index")})
+    if len(found) > MAX_PATTERN_INDICES:
+        reader.unread.append(f"indices matching {joined}: {len(found) - MAX_PATTERN_INDICES} more not recorded "
+                             f"(the first {MAX_PATTERN_INDICES} by name are)")
+    return found[:MAX_PATTERN_INDICES]
+
+
+def _auto_follow(reader: _Reader) -> dict[str, Any]:
+    """name -> PATTERN, from `GET /_ccr/auto_follow`: a `patterns` list (earlier answers keyed them by name)."""
+    answer = reader.get("/_ccr/auto_follow", "auto-follow patterns", missing_is_empty=True) or {}
+    listed = answer.get("patterns")
+    if isinstance(listed, list):
+        entries = {p.get("name"): p.get("pattern") for p in listed if isinstance(p, dict)}
+    else:
+        entries = answer
+    patterns = {}
+    for name, pattern in sorted((n, p) for n, p in entries.items() if n and isinstance(p, dict)):
+        patterns[name] = {key: pattern.get(key) for key in _PATTERN_KEYS}
+        if "leader_index_exclusion_patterns" in pattern:
+            patterns[name]["leader_index_exclusion_patterns"] = pattern["leader_index_exclusion_patterns"]
+    return patterns
 
 
 def _follower(info: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -191,7 +251,8 @@ def _bool(value: Any) -> bool | None:
 def record_state(clusters: Mapping[str, Cluster], params: MigrationParameters, step: str, phase: str,
                  before: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Read each connected cluster, display a summary (with the changes since `before`), emit the record."""
-    fingerprints = {role: read_state(cluster, *state_names(params, role)) for role, cluster in clusters.items()}
+    fingerprints = {role: read_state(cluster, *state_names(params, role), auto_follow=role == "local")
+                    for role, cluster in clusters.items()}
     record = {"schema": STATE_SCHEMA, "run_id": params.run_id, "step": step, "phase": phase, "time": now_iso(),
               "clusters": fingerprints}
     changes = describe_changes(before, fingerprints) if before is not None else None
@@ -216,6 +277,10 @@ def describe_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] 
         for alias in sorted(set(old_remotes) | set(new_remotes)):
             changes += [f"{role}: {line}" for line in _remote_changes(alias, old_remotes.get(alias),
                                                                       new_remotes.get(alias))]
+        old_patterns, new_patterns = was.get("auto_follow") or {}, now.get("auto_follow") or {}
+        for name in sorted(set(old_patterns) | set(new_patterns)):
+            changes += [f"{role}: {line}" for line in _pattern_changes(name, old_patterns.get(name),
+                                                                       new_patterns.get(name))]
     return changes
 
 
@@ -280,6 +345,22 @@ def _remote_changes(alias: str, was: Mapping[str, Any] | None, now: Mapping[str,
             for key in sorted(set(was) | set(now)) if was.get(key) != now.get(key)]
 
 
+def _pattern_changes(name: str, was: Mapping[str, Any] | None, now: Mapping[str, Any] | None) -> list[str]:
+    if was == now:
+        return []
+    if was is None:
+        line = f"auto-follow pattern {name} created ({now.get('remote_cluster')}:{_text(now.get('leader_index_patterns'))})"
+        if now.get("leader_index_exclusion_patterns"):
+            line += f" excluding {_text(now['leader_index_exclusion_patterns'])}"
+        return [line + (", paused" if now.get("active") is False else "")]
+    if now is None:
+        return [f"auto-follow pattern {name} deleted"]
+    changed = [key for key in sorted(set(was) | set(now)) if was.get(key) != now.get(key)]
+    if changed == ["active"] and now.get("active") is not None:
+        return [f"auto-follow pattern {name} {'resumed' if now['active'] else 'paused'}"]
+    return [f"auto-follow pattern {name} {key}: {_text(was.get(key))} -> {_text(now.get(key))}" for key in changed]
+
+
 def _text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(map(str, value)) or "none"
@@ -297,6 +378,9 @@ def summary(fingerprint: Mapping[str, Any]) -> str:
              f"{len(remotes)} remote{'' if len(remotes) == 1 else 's'}" + (f" ({connected} connected)" if remotes else "")]
     if followers:
         parts.append(f"{followers} follower{'' if followers == 1 else 's'}")
+    if fingerprint.get("auto_follow"):
+        patterns = len(fingerprint["auto_follow"])
+        parts.append(f"{patterns} auto-follow pattern{'' if patterns == 1 else 's'}")
     if fingerprint.get("unread"):
         parts.append(f"not read: {'; '.join(fingerprint['unread'])}")
     return ", ".join(parts) + f"; digest {fingerprint.get('digest', '')[:12]}\u2026"

@@ -12,6 +12,7 @@ MODULES = [
     "root",
     "indices_api",
     "documents_api",
+    "typed_documents_api",
     "bulk_api",
     "search_api",
     "reindex_api",

@@ -12,8 +12,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from .. import errors, json_body, mapping_types
-from ..index_admin import write_shards
-from ..rest import RestRequest, parse_json
+from ..index_admin import deprecation_headers, write_shards
+from ..rest import RestRequest, RestResponse, parse_json
 from .documents_api import (apply_refresh, long_param, parse_update, require_alias, update_document, update_problems, write_problems,
                             write_request, write_response)
 
@@ -26,6 +26,7 @@ _META_KEYS = {"_index", "_id", "routing", "op_type", "version", "version_type", 
               "retry_on_conflict", "pipeline", "_source", "require_alias", "require_data_stream",
               "list_executed_pipelines", "dynamic_templates"}
 _STATUS = {"created": 201, "updated": 200, "deleted": 200, "not_found": 404, "noop": 200}
+TYPES_WARNING = "[types removal] Specifying types in bulk requests is deprecated."
 _PARAMS = ("refresh", "routing", "timeout", "pipeline", "wait_for_active_shards", "require_alias", "require_data_stream",
            "_source", "_source_includes", "_source_excludes", "list_executed_pipelines", "include_source_on_error")
 
@@ -108,7 +109,7 @@ def register(cluster: "Cluster") -> None:
     version = cluster.version
     types = ("required" if version.has_mapping_types else "optional") if version.returns_doc_type else None
 
-    if version.has_mapping_types:
+    if version.returns_doc_type:  # 6.x; 7.x with a deprecation warning
         @route(("POST", "PUT"), "/{index}/{type}/_bulk", params=_PARAMS)
         def typed_bulk(request: RestRequest):
             return bulk(request)
@@ -125,11 +126,15 @@ def register(cluster: "Cluster") -> None:
         if refresh not in (None, "", "true", "false", "wait_for"):
             raise errors.illegal_argument(f"Unknown value for refresh: [{refresh}].")
         items = _Run(cluster, request).execute(actions)
-        return {
+        body = {
             "errors": any("error" in next(iter(item.values())) for item in items),
             "took": int((time.monotonic() - started) * 1000),
             "items": items,
         }
+        # 7.x: RestBulkAction (a type in the path) and BulkRequestParser (`_type` in a line) warn alike.
+        if types == "optional" and any(action["type"] is not None for action in actions):
+            return RestResponse(200, body, headers=deprecation_headers(cluster, [TYPES_WARNING]))
+        return body
 
 
 class _Run:
@@ -152,8 +157,9 @@ class _Run:
             try:
                 index = self._target(action)
                 meta = action["meta"]
-                if self.cluster.version.has_mapping_types and action["kind"] != "delete":
-                    mapping_types.adopt(index, mapping_types.resolve_for_write(index, action["type"]))
+                typed = self.cluster.version.has_mapping_types or action["type"] is not None
+                if typed and action["kind"] != "delete":
+                    mapping_types.adopt(index, mapping_types.resolve_for_write(index, action["type"] or "_doc"))
                 if action["kind"] == "update":
                     self._flush()
                     outcome = update_document(index, str(meta.get("_id")), action["update"], action["routing"],
@@ -222,6 +228,8 @@ class _Run:
                 header = self.headers[(index.uuid, outcome.shard)] = write_shards(self.cluster, index, outcome.shard)
             body = write_response(self.cluster, index, outcome, self.request.param("refresh") in ("", "true"), header)
             body["status"] = _STATUS[outcome.result]
+            if not self.cluster.version.has_mapping_types and action["type"] is not None:
+                body["_type"] = action["type"]  # 7.x echoes the item's type
             self.items[position] = {kind: body}
             self.touched.setdefault(index.name, (index, []))[1].append(outcome)
 
@@ -231,7 +239,7 @@ class _Run:
         doc_id = str(meta["_id"]) if meta.get("_id") is not None else None
         body = {"_index": index.name if index else action["index"], "_id": doc_id, "status": exc.status, "error": exc.fragment()}
         if self.cluster.version.returns_doc_type:  # BulkItemResponse.Failure names the item's type (6.x, 7.x)
-            body = mapping_types.with_type(body, action["type"] if self.cluster.version.has_mapping_types else "_doc")
+            body = mapping_types.with_type(body, action["type"] or "_doc")
         return {action["kind"]: body}
 
 

@@ -15,10 +15,10 @@ if TYPE_CHECKING:
     from ..cluster import Cluster
     from ..index import Index
 
-_WRITE_PARAMS = ("refresh", "routing", "timeout", "version", "version_type", "if_seq_no", "if_primary_term",
+WRITE_PARAMS = ("refresh", "routing", "timeout", "version", "version_type", "if_seq_no", "if_primary_term",
                  "op_type", "pipeline", "wait_for_active_shards", "require_alias", "require_data_stream",
                  "include_source_on_error")
-_GET_PARAMS = ("realtime", "refresh", "routing", "preference", "stored_fields", "_source", "_source_includes",
+GET_PARAMS = ("realtime", "refresh", "routing", "preference", "stored_fields", "_source", "_source_includes",
                "_source_excludes", "version", "version_type")
 _UPDATE_FIELDS = ("script", "scripted_upsert", "upsert", "doc", "doc_as_upsert", "detect_noop", "_source")
 _VERSION_TYPES = ("internal", "external", "external_gt", "external_gte")
@@ -101,7 +101,7 @@ def write_problems(op: str, doc_id: str | None, params: dict[str, Any]) -> list[
     return problems
 
 
-def _url_encode(text: str) -> str:
+def url_encode(text: str) -> str:
     """java.net.URLEncoder (UTF-8), as DocWriteResponse.getLocation uses it: "*" kept, "~" encoded."""
     return urllib.parse.quote_plus(text, safe="*").replace("~", "%7E")
 
@@ -156,9 +156,10 @@ def register(cluster: "Cluster") -> None:
         require_alias(cluster, name, request.param("require_alias"))
         index = cluster.resolve_write_index(name)
         auth.authorize_indices(request.principal, "indices:data/write/index", [index.name])
-        if typed and index.write_block() is not None:
+        typed_write = typed or "type" in request.path_params  # 7.x: a typed path maps its type as 6.x does
+        if typed_write and index.write_block() is not None:
             index.check_writable()  # the reroute phase refuses a blocked index before the primary maps the type
-        doc_type = mapping_types.resolve_for_write(index, request.path_params.get("type", "_doc")) if typed else None
+        doc_type = mapping_types.resolve_for_write(index, request.path_params.get("type", "_doc")) if typed_write else None
         outcome = index.write_batch([write])[0]
         if isinstance(outcome, errors.EsError):
             raise outcome
@@ -172,24 +173,24 @@ def register(cluster: "Cluster") -> None:
         if outcome.result != "created":
             return RestResponse(200, body)
         kind = (mapping_types.doc_type(cluster, index) if typed else None) or "_doc"  # 6.x: the type's path
-        location = f"/{_url_encode(index.name)}/{_url_encode(kind)}/{_url_encode(outcome.doc_id)}"
+        location = f"/{url_encode(index.name)}/{url_encode(kind)}/{url_encode(outcome.doc_id)}"
         if routing is not None:
-            location += f"?routing={_url_encode(routing)}"
+            location += f"?routing={url_encode(routing)}"
         return RestResponse(201, body, headers={"Location": location})
 
-    @route("POST", "/{index}/_doc", params=_WRITE_PARAMS)
+    @route("POST", "/{index}/_doc", params=WRITE_PARAMS)
     def index_auto_id(request: RestRequest):
         return do_write(request, "index", None)
 
-    @route(("PUT", "POST"), "/{index}/_doc/{id}", params=_WRITE_PARAMS)
+    @route(("PUT", "POST"), "/{index}/_doc/{id}", params=WRITE_PARAMS)
     def index_with_id(request: RestRequest):
         return do_write(request, "index", request.path_params["id"])
 
-    @route(("PUT", "POST"), "/{index}/_create/{id}", params=_WRITE_PARAMS)
+    @route(("PUT", "POST"), "/{index}/_create/{id}", params=WRITE_PARAMS)
     def create(request: RestRequest):
         return do_write(request, "create", request.path_params["id"])
 
-    @route("GET", "/{index}/_doc/{id}", params=_GET_PARAMS)
+    @route("GET", "/{index}/_doc/{id}", params=GET_PARAMS)
     def get(request: RestRequest):
         index = _readable(cluster, request)
         auth.authorize_indices(request.principal, "indices:data/read/get", [index.name])
@@ -199,7 +200,8 @@ def register(cluster: "Cluster") -> None:
         _, row = index.get(doc_id, request.param("routing"))
         doc_type = mapping_types.doc_type(cluster, index)
         asked = request.path_params.get("type")
-        if asked is not None and asked not in (doc_type, mapping_types.SINGLE):  # 6.x: another type holds nothing
+        own = mapping_types.index_type(index) or mapping_types.SINGLE
+        if asked is not None and asked not in (own, mapping_types.SINGLE):  # another type holds nothing
             row, doc_type = None, asked
         if row is None or not row.found:
             return RestResponse(404, mapping_types.with_type({"_index": index.name, "_id": doc_id, "found": False}, doc_type))
@@ -212,7 +214,7 @@ def register(cluster: "Cluster") -> None:
             body["_source"] = filter_source(row.source, spec)
         return mapping_types.with_type(body, doc_type)
 
-    @route("GET", "/{index}/_source/{id}", params=_GET_PARAMS)
+    @route("GET", "/{index}/_source/{id}", params=GET_PARAMS)
     def get_source(request: RestRequest):
         index = _readable(cluster, request)
         auth.authorize_indices(request.principal, "indices:data/read/get", [index.name])
@@ -222,7 +224,7 @@ def register(cluster: "Cluster") -> None:
             raise errors.resource_not_found(f"Document not found [{index.name}]/[{doc_id}]")
         return filter_source(row.source, source_filter_spec(request))
 
-    @route("DELETE", "/{index}/_doc/{id}", params=_WRITE_PARAMS)
+    @route("DELETE", "/{index}/_doc/{id}", params=WRITE_PARAMS)
     def delete(request: RestRequest):
         name = request.path_params["index"]
         routing = request.param("routing")
@@ -230,7 +232,7 @@ def register(cluster: "Cluster") -> None:
                               {k: request.param(k) for k in ("version", "version_type", "if_seq_no", "if_primary_term")})
         index = cluster.resolve_write_index(name, auto_create=False)
         auth.authorize_indices(request.principal, "indices:data/write/delete", [index.name])
-        if typed:
+        if typed or "type" in request.path_params:
             mapping_types.resolve_for_write(index, request.path_params.get("type", "_doc"))
         outcome = index.write_batch([write])[0]
         if isinstance(outcome, errors.EsError):
@@ -258,29 +260,11 @@ def register(cluster: "Cluster") -> None:
         forced = apply_refresh(index, request.param("refresh"), [outcome])
         return created_or_ok(index, outcome, routing, forced)
 
-    if typed:  # 6.x: RestIndexAction/RestGetAction/RestDeleteAction with the type in the path
-        @route("POST", "/{index}/{type}", params=_WRITE_PARAMS)
-        def typed_auto_id(request: RestRequest):
-            return do_write(request, "index", None)
+    # The typed paths of 6.x and 7.x (typed_documents_api) share these handlers.
+    cluster.services["documents"] = {"write": do_write, "get": get, "delete": delete}
 
-        @route(("PUT", "POST"), "/{index}/{type}/{id}", params=_WRITE_PARAMS)
-        def typed_index(request: RestRequest):
-            return do_write(request, "index", request.path_params["id"])
-
-        @route(("PUT", "POST"), "/{index}/{type}/{id}/_create", params=_WRITE_PARAMS)
-        def typed_create(request: RestRequest):
-            return do_write(request, "create", request.path_params["id"])
-
-        @route("GET", "/{index}/{type}/{id}", params=_GET_PARAMS)
-        def typed_get(request: RestRequest):
-            return get(request)
-
-        @route("DELETE", "/{index}/{type}/{id}", params=_WRITE_PARAMS)
-        def typed_delete(request: RestRequest):
-            return delete(request)
-
-    @route(("GET", "POST"), "/_mget", params=_GET_PARAMS)
-    @route(("GET", "POST"), "/{index}/_mget", params=_GET_PARAMS)
+    @route(("GET", "POST"), "/_mget", params=GET_PARAMS)
+    @route(("GET", "POST"), "/{index}/_mget", params=GET_PARAMS)
     def mget(request: RestRequest):
         body = request.json_map(required=True)
         default_index = request.path_params.get("index")

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 from .. import errors, readers, search_contexts, search_service, search_versions
 from ..rest import RestRequest, RestResponse
-from ..version import Version
 
 if TYPE_CHECKING:
     from ..cluster import Cluster
@@ -23,7 +22,6 @@ SEARCH_PARAMS = (*_INDICES_OPTIONS, *_QUERY_STRING, "allow_partial_search_result
 COUNT_PARAMS = (*_INDICES_OPTIONS, *_QUERY_STRING, "min_score", "preference", "routing", "terminate_after")
 PIT_PARAMS = ("keep_alive", "ignore_unavailable", "expand_wildcards", "preference", "routing",
               "allow_partial_search_results", "max_concurrent_shard_requests")
-_PIT_SINCE = Version.parse("7.10.0")
 
 
 def _scroll_body(request: RestRequest) -> tuple[str | None, str | None]:
@@ -70,8 +68,10 @@ def register(cluster: "Cluster") -> None:
     @route(("GET", "POST"), "/{index}/_search", params=SEARCH_PARAMS)
     def search(request: RestRequest) -> Any:
         body = search_service.parse_body(request)
+        search_versions.refuse_unknown_keys(cluster, request, body)
         scroll = request.param("scroll")
-        parsed = search_service.parse(request, body, scroll=scroll is not None)
+        parsed = search_service.parse(request, body, scroll=scroll is not None,
+                                      shard_doc=cluster.version.has_shard_doc_sort)
         search_versions.adapt_request(cluster, request, body, parsed)
         if parsed.pit is not None:
             return search_versions.present(cluster, search_contexts.search_pit(cluster, request, parsed))
@@ -99,7 +99,7 @@ def register(cluster: "Cluster") -> None:
         status, body = search_contexts.clear_scrolls(cluster, _clear_scroll_ids(request))
         return RestResponse(status, body)
 
-    if cluster.version < _PIT_SINCE:
+    if not cluster.version.has_point_in_time:
         return
 
     @route("POST", "/{index}/_pit", params=PIT_PARAMS)

@@ -17,6 +17,7 @@ from ..rest import RestRequest
 
 if TYPE_CHECKING:
     from ..cluster import Cluster
+    from ..version import Version
 
 G, P, U, D, H = "GET", "POST", "PUT", "DELETE", "HEAD"
 
@@ -130,11 +131,31 @@ SECURITY_ENDPOINTS: list[tuple[tuple[str, ...], str, str]] = [
 ]
 
 
+# The release that added an endpoint, where it is newer than 6.7 (the oldest version presented): an older
+# cluster routes the path as it routes any unknown one ("no handler found", or whatever `{index}` route it
+# falls into), as that release did. Matched against the path; the first hit wins. Sources: each API's
+# reference page ("Added in X"), the 7.13 service accounts docs, the 7.9 data stream / 7.8 composable
+# template release notes.
+_SINCE: tuple[tuple[str, str], ...] = (
+    ("/_index_template", "7.8.0"), ("/_component_template", "7.8.0"), ("/_data_stream", "7.9.0"),
+    ("/_resolve/index", "7.9.0"), ("/_dangling", "7.9.0"), ("/_searchable_snapshots", "7.10.0"), ("/_mount", "7.10.0"),
+    ("/_autoscaling", "7.11.0"), ("/_features", "7.12.0"), ("/_fleet", "7.13.0"), ("/_security/service", "7.13.0"),
+    ("/_disk_usage", "7.15.0"), ("/_migration/system_features", "7.16.0"), ("/_health_report", "8.7.0"),
+)
+
+
+def _exists_on(version: "Version", path: str) -> bool:
+    since = next((release for fragment, release in _SINCE if fragment in path), None)
+    return since is None or version.at_least(since)
+
+
 def register(cluster: "Cluster") -> None:
     endpoints = list(ENDPOINTS)
     if cluster.config.security or cluster.version.major < 8:
         endpoints += SECURITY_ENDPOINTS
     for methods, path, what in endpoints:
+        if not _exists_on(cluster.version, path):
+            continue
         def answer(request: RestRequest, what: str = what):
             raise errors.not_implemented(what)
 

@@ -8,10 +8,12 @@ order an operator might choose: one cell run before the cell above it, one cell 
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 from runbook_lib import __main__ as cli
@@ -101,3 +103,51 @@ def test_an_interactive_run_is_journaled_sealed_and_flags_cells_run_out_of_order
     assert json.loads((again / MANIFEST_FILE).read_text())["previous"] == {
         "run_id": folder.name, "manifest_sha256": sha256_file(folder / MANIFEST_FILE)}
     assert [x["cell_id"] for x in continued["steps"][0]["interactive"]["executions"]] == ["nb00-finish"]
+
+
+@pytest.mark.sandbox_only
+def test_an_interactive_run_on_secured_clusters_leaves_the_password_in_no_file(
+        secured, secured_password, unique_name, tmp_path, monkeypatch):
+    leader = secured.leader(unique_name("labsecret"), docs=5)
+    # The parameter set names CCR_TEST_USER and CCR_TEST_PASSWORD, which hold the credentials.
+    params = secured.parameters(tmp_path, indices=[{"leader": leader, "follower": f"{leader}_follow"}])
+    nb = nbformat.read(NOTEBOOKS / "00_preflight.ipynb", as_version=4)
+    parameters = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    parameters.source = parameters.source.replace('parameters_file: str = ""', f'parameters_file: str = "{params}"')
+    # Cells the analyst types after connecting: one looks at the variable's shape, one sets it again
+    # as one does in a kernel started without it (the value typed in), one fails with the value in its error.
+    typed = {
+        "lab-shape": 'import os\nsecret = os.environ["CCR_TEST_PASSWORD"]\n'
+                     'print("CCR_TEST_PASSWORD", len(secret), "characters, starting", secret[:2])',
+        "lab-set": f'os.environ["CCR_TEST_PASSWORD"] = "{secured_password}"',
+        "lab-error": 'int(os.environ["CCR_TEST_PASSWORD"])',
+    }
+    at = next(i for i, c in enumerate(nb.cells) if c.id == "nb00-connect") + 1
+    nb.cells[at:at] = [nbformat.v4.new_code_cell(source, id=cell_id) for cell_id, source in typed.items()]
+    notebook = tmp_path / "00_preflight.ipynb"
+    nbformat.write(nb, notebook)  # saved as typed, as JupyterLab saves it
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("CCR_RUNBOOKS_RUNS_DIR", str(runs))
+    monkeypatch.setenv("JPY_SESSION_NAME", str(notebook))
+    monkeypatch.delenv("CCR_RUNBOOKS_MODE", raising=False)
+
+    ids = ["nb00-parameters", "nb00-begin", "nb00-connect", *typed, "nb00-versions", "nb00-licences",
+           "nb00-health", "nb00-privileges", "nb00-leaders", "nb00-followers", "nb00-seeds", "nb00-disk",
+           "nb00-plan", "nb00-finish"]
+    executed = run_like_jupyterlab(notebook, ids)
+
+    shown = next(c for c in executed.cells if c.id == "lab-shape").outputs[0]["text"]
+    assert shown.startswith(f"CCR_TEST_PASSWORD {len(secured_password)} characters")  # the cell did run
+    (folder,) = runs.iterdir()
+    assert verify_run(folder).ok
+    cells = {e["cell_id"]: e for e in map(json.loads, (folder / "00_preflight.journal.jsonl").open())
+             if e["event"] == "cell"}
+    assert "CCR_TEST_PASSWORD" in cells["lab-shape"]["source"] and "CCR_TEST_PASSWORD" in cells["lab-set"]["source"]
+    pass
+    assert cells["lab-error"]["status"] == "error" and cells["lab-error"]["error"].startswith("ValueError")
+
+    forms = {secured_password, base64.b64encode(f"elastic:{secured_password}".encode()).decode()}
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert {"00_preflight.journal.jsonl", "evidence.json", "report.html", "00_preflight.ipynb"} <= {p.name for p in files}
+    leaks = [(p.name, form) for p in files for form in forms if form in p.read_text(errors="replace")]
+    assert leaks == []
