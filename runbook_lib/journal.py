@@ -14,6 +14,9 @@ appended to `runs/<run id>/<step>.journal.jsonl` the moment it happens, one JSON
     EVENT "cell":   "source" (the code as run, secrets redacted), "status" ("ok" or "error"), "error"
     EVENT "finish": "checks" (verdict -> count), "failed" (names of failed checks)
 
+Whatever is written has the values of the credential variables the parameter set names replaced by
+`<redacted: the value of NAME>`: an analyst's cell, or an error, may hold one where no key says so.
+
 The cell id is the one JupyterLab sends with each execute request (`metadata.cellId`, the notebook's
 own cell id); the execution count is IPython's `In [n]`. `step.finish()` seals the run folder
 (evidence/interactive.py builds run.json and evidence.json from the journals, then the same
@@ -39,7 +42,7 @@ from typing import Any, Mapping
 
 from .parameters import REPO_ROOT, MigrationParameters, new_run_id
 from .records import KINDS, json_safe, now_iso, on_record
-from .redaction import redact
+from .redaction import env_secrets, hide_values, redact
 from .run_folder import who_and_where
 
 MODE_ENV = "CCR_RUNBOOKS_MODE"
@@ -121,14 +124,20 @@ class Journal:
         self.head: str | None = None
         self._skip_count: int | None = None  # the finish cell, journaled before the seal
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._seq = sum(1 for _ in open(self.path, encoding="utf-8")) if self.path.is_file() else 0
+        self._seq = 0
+        if self.path.is_file():  # `begin` run again in this kernel: the journal goes on where it stopped
+            with open(self.path, encoding="utf-8") as fh:
+                self._seq = sum(1 for _ in fh)
         self.write("begin", **self.begin)
 
     def write(self, event: str, *, cell: tuple[str | None, int | None] | None = None, **fields: Any) -> None:
         cell_id, count = cell or current_cell()
         self._seq += 1
+        # Code the analyst typed, or an error, may hold a credential's value under no telling key; the
+        # variables are read at each write, since a cell may set one after `begin`.
+        fields = hide_values(json_safe(fields), env_secrets(self.begin.get("parameters") or {}))
         line = {"schema": JOURNAL_SCHEMA, "seq": self._seq, "time": now_iso(), "event": event, "step": self.step,
-                "run_id": self.run_id, "cell_id": cell_id, "execution_count": count, **json_safe(fields)}
+                "run_id": self.run_id, "cell_id": cell_id, "execution_count": count, **fields}
         # Appended and flushed to disk line by line: a kernel that dies keeps everything before it.
         with open(self.path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")

@@ -2,7 +2,8 @@
 
     runs/<run id>/<step>.journal.jsonl   what the kernel did, as it happened (journal.py)
     runs/<run id>/<step>.ipynb           the notebook as saved when the run was sealed, outputs
-                                         cleared: its cell order and headings; the journal says what ran
+                                         cleared and credential values hidden as in the journal: its
+                                         cell order and headings; the journal says what ran
     runs/<run id>/run.json               built here from the journals ("mode": "interactive")
     runs/<run id>/parameters.json        the public parameter set the last `begin` resolved
     runs/<run id>/report.html            rendered (evidence/report.py) just before the seal
@@ -26,11 +27,13 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import RunbookError
 from ..journal import JOURNAL_SUFFIX, is_sealed
+from ..redaction import env_secrets, hide_values
 from ..run_folder import RunFolder, read_run
 
 
@@ -79,7 +82,7 @@ def write_interactive_run(folder: Path) -> dict[str, Any]:
         events = read_journal(path)
         begin = next((e for e in reversed(events) if e.get("event") == "begin"), {})
         begins.append(begin)
-        steps.append(_step(folder, step, path, events, begin))
+        steps.append(_step(folder, step, path, events, begin, env_secrets(begin.get("parameters") or {})))
     steps.sort(key=lambda s: s["started"] or "")
     begins.sort(key=lambda b: b.get("time", ""))
     first, last = (begins[0], begins[-1]) if begins else ({}, {})
@@ -100,7 +103,8 @@ def write_interactive_run(folder: Path) -> dict[str, Any]:
     return record
 
 
-def _step(folder: Path, step: str, path: Path, events: list[dict[str, Any]], begin: dict[str, Any]) -> dict[str, Any]:
+def _step(folder: Path, step: str, path: Path, events: list[dict[str, Any]], begin: dict[str, Any],
+          secrets: dict[str, str]) -> dict[str, Any]:
     finish = next((e for e in reversed(events) if e.get("event") == "finish"), None)
     checks: dict[str, int] = {}
     if finish is not None:
@@ -117,19 +121,21 @@ def _step(folder: Path, step: str, path: Path, events: list[dict[str, Any]], beg
     else:
         status, message = "passed", ""
     started, ended = (events[0].get("time"), events[-1].get("time")) if events else (None, None)
-    return {"step": step, "status": status, "notebook": _copy_notebook(folder, step, begin.get("notebook")),
+    return {"step": step, "status": status, "notebook": _copy_notebook(folder, step, begin.get("notebook"), secrets),
             "journal": path.name, "started": started, "ended": ended, "duration_s": _seconds(started, ended),
             "kernel_s": None, "checks": checks, "message": message, "failed_cell": None}
 
 
-def _copy_notebook(folder: Path, step: str, source: str | None) -> str | None:
-    """The notebook as saved, outputs cleared: they may be from another session, the journal is the record."""
+def _copy_notebook(folder: Path, step: str, source: str | None, secrets: dict[str, str]) -> str | None:
+    """The notebook as saved, outputs cleared: they may be from another session, the journal is the record.
+    Its code is what the analyst typed, so the credentials' values are hidden in it as in the journal."""
     if not source or not Path(source).is_file():
         return None
     import nbformat
 
     nb = nbformat.read(source, as_version=4)
     for cell in nb.cells:
+        cell.source = hide_values(cell.source, secrets)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     nb.metadata["ccr_runbooks"] = {"copied_from": source, "outputs": "cleared; the journal records what ran"}
@@ -149,8 +155,6 @@ def _continues(folder: Path, previous: str | None) -> dict[str, Any] | None:
 
 
 def _seconds(start: str | None, end: str | None) -> float | None:
-    from datetime import datetime
-
     if not start or not end:
         return None
     return round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds(), 3)

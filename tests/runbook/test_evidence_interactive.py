@@ -143,7 +143,7 @@ def test_an_interactive_run_on_secured_clusters_leaves_the_password_in_no_file(
     cells = {e["cell_id"]: e for e in map(json.loads, (folder / "00_preflight.journal.jsonl").open())
              if e["event"] == "cell"}
     assert "CCR_TEST_PASSWORD" in cells["lab-shape"]["source"] and "CCR_TEST_PASSWORD" in cells["lab-set"]["source"]
-    pass
+    assert "<redacted: the value of CCR_TEST_PASSWORD>" in cells["lab-set"]["source"]
     assert cells["lab-error"]["status"] == "error" and cells["lab-error"]["error"].startswith("ValueError")
 
     forms = {secured_password, base64.b64encode(f"elastic:{secured_password}".encode()).decode()}
