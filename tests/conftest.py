@@ -52,6 +52,25 @@ class Sandbox:
 
         return Elasticsearch(self.url(name), request_timeout=30, **kwargs)
 
+    def official_client(self, name: str):
+        """The official client an application would use for this cluster's version: the 7.17 client
+        (`elasticsearch7`) for 6.x and 7.x, the 8.19 client for 8.x and 9.x."""
+        if int(self.info(name)["version"].split(".")[0]) >= 8:
+            return self.client(name)
+        from elasticsearch7 import Elasticsearch as Elasticsearch7
+
+        return Elasticsearch7(self.url(name), timeout=30)
+
+
+def version_options(clusters: dict[str, str], vendor: tuple[str, ...] = ()) -> list[str]:
+    """`up` options for one home whose clusters each present their own version (`vendor`: the vendor's flavour)."""
+    options = ["--clusters", ",".join(clusters)]
+    for name, version in clusters.items():
+        options += ["--cluster-option", f"{name}.version={version}"]
+    for name in vendor:
+        options += ["--cluster-option", f"{name}.flavour=vendor"]
+    return options
+
 
 @pytest.fixture(scope="session")
 def start_sandbox(tmp_path_factory):
@@ -68,6 +87,16 @@ def start_sandbox(tmp_path_factory):
     yield start
     for box in started:
         run_sandbox(box.home, "down", check=False)
+
+
+@pytest.fixture(scope="session")
+def start_versions(start_sandbox):
+    """Starts one home of clusters of chosen versions: `start_versions({"a": "6.8.23"}, vendor=("a",))`."""
+
+    def start(clusters: dict[str, str], vendor: tuple[str, ...] = ()) -> Sandbox:
+        return start_sandbox(*version_options(clusters, vendor))
+
+    return start
 
 
 @pytest.fixture(scope="session")

@@ -20,17 +20,12 @@ CLUSTERS = {"c710": "7.10.2", "c819": "8.19.3", "c68": "6.8.23"}
 
 
 @pytest.fixture(scope="module")
-def home(start_sandbox):
-    options = ["--clusters", ",".join(CLUSTERS)]
-    for name, version in CLUSTERS.items():
-        options += ["--cluster-option", f"{name}.version={version}"]
-    return start_sandbox(*options)
+def home(start_versions):
+    return start_versions(CLUSTERS)
 
 
 def client(home, name: str):
-    if CLUSTERS[name].startswith("8"):
-        return elasticsearch.Elasticsearch(home.url(name), request_timeout=30)
-    return elasticsearch7.Elasticsearch(home.url(name), timeout=30)
+    return home.official_client(name)
 
 
 def call(home, name: str, method: str, path: str, body=None):

@@ -23,20 +23,13 @@ VERSIONS = {"v67": "6.7.0", "v68": "6.8.23", "v710": "7.10.2", "v717": "7.17.29"
 
 
 @pytest.fixture(scope="module")
-def home(start_sandbox):
-    options = ["--clusters", ",".join(VERSIONS), "--cluster-option", "v67.flavour=vendor"]
-    for name, version in VERSIONS.items():
-        options += ["--cluster-option", f"{name}.version={version}"]
-    return start_sandbox(*options)
+def home(start_versions):
+    return start_versions(VERSIONS, vendor=("v67",))
 
 
 def client(home, name: str):
     """The official client of the cluster's major: the 7.17 client for 6.x/7.x, 8.19 for 8.x/9.x."""
-    if VERSIONS[name] < "8":
-        from elasticsearch7 import Elasticsearch as Elasticsearch7
-
-        return Elasticsearch7(home.url(name), timeout=30)
-    return home.client(name)
+    return home.official_client(name)
 
 
 def connect(home, follower: str, leader: str) -> str:

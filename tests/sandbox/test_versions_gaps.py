@@ -12,21 +12,18 @@ from es_sandbox.api.typed_documents_api import DELETE_WARNING, GET_WARNING, INDE
 
 from .test_versions_indices import call
 
-elasticsearch7 = pytest.importorskip("elasticsearch7")
+pytest.importorskip("elasticsearch7")
 
 CLUSTERS = {"g68": "6.8.23", "g710": "7.10.2", "g717": "7.17.29"}
 
 
 @pytest.fixture(scope="module")
-def home(start_sandbox):
-    options = ["--clusters", ",".join(CLUSTERS)]
-    for name, version in CLUSTERS.items():
-        options += ["--cluster-option", f"{name}.version={version}"]
-    return start_sandbox(*options)
+def home(start_versions):
+    return start_versions(CLUSTERS)
 
 
 def es7(home, name: str):
-    return elasticsearch7.Elasticsearch(home.url(name), timeout=30)
+    return home.official_client(name)
 
 
 def _warned(header: str | None, message: str) -> bool:

@@ -20,11 +20,8 @@ CLUSTERS = {"v67": "6.7.0", "s68": "6.8.23", "s710": "7.10.2", "s819": "8.19.3"}
 
 
 @pytest.fixture(scope="module")
-def home(start_sandbox):
-    options = ["--clusters", ",".join(CLUSTERS), "--cluster-option", "v67.flavour=vendor"]
-    for name, version in CLUSTERS.items():
-        options += ["--cluster-option", f"{name}.version={version}"]
-    return start_sandbox(*options)
+def home(start_versions):
+    return start_versions(CLUSTERS, vendor=("v67",))
 
 
 def call(home, name: str, method: str, path: str, body=None, ndjson: bytes | None = None):
@@ -41,7 +38,7 @@ def call(home, name: str, method: str, path: str, body=None, ndjson: bytes | Non
 
 
 def es7(home, name: str):
-    return elasticsearch7.Elasticsearch(home.url(name), timeout=30)
+    return home.official_client(name)
 
 
 def error_of(exc) -> tuple[int, str, str]:
