@@ -18,7 +18,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from . import errors
+from . import errors, json_body
 from .reader_ids import ShardRef, decode_pit_id, decode_scroll_id, encode_pit_id, encode_scroll_id
 from .readers import Reader, ShardContext, context_missing, time_param
 from .search import execute
@@ -102,7 +102,7 @@ def close_pit(cluster: "Cluster", request: "RestRequest") -> tuple[int, dict[str
     for key, value in body.items():
         if key != "id":
             raise errors.illegal_argument(f"Unknown parameter [{key}] in request body or parameter is of the wrong "
-                                          f"type[{token_name(value)}] ")
+                                          f"type[{json_body.token_name(value)}] ")
         if isinstance(value, (dict, list)):
             raise errors.illegal_argument("the request must contain only [id field")
         pit_id = "" if value is None else str(value)
@@ -243,15 +243,3 @@ def clear_scrolls(cluster: "Cluster", scroll_ids: list[str]) -> tuple[int, dict[
     else:
         freed = readers.free_contexts([i for scroll_id in scroll_ids for i in decode_scroll_id(scroll_id)])
     return (200 if freed else 404), {"succeeded": True, "num_freed": freed}
-
-
-def token_name(value: Any) -> str:
-    if isinstance(value, dict):
-        return "START_OBJECT"
-    if isinstance(value, list):
-        return "START_ARRAY"
-    if isinstance(value, bool):
-        return "VALUE_BOOLEAN"
-    if isinstance(value, (int, float)):
-        return "VALUE_NUMBER"
-    return "VALUE_NULL" if value is None else "VALUE_STRING"
